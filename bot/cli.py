@@ -1,0 +1,169 @@
+"""The ``jindu`` command: console | run | questions."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot import __version__
+from bot.bank import Bank, bank_stats, load_bank, question_files
+from bot.engine.model import GRADES, THEMES, Grade, Theme
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def _settings():  # imported lazily so `questions check` stays fast
+    from bot.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            name = "JINDU_" + str(error["loc"][0]).upper() if error["loc"] else "JINDU_*"
+            print(f"配置错误 {name}: {error['msg']}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def _load_configured_bank(settings) -> Bank:
+    files = question_files(settings.questions_dir) if settings.questions_dir else None
+    bank = load_bank(files)
+    if not bank.ok:
+        for problem in bank.problems:
+            print(problem, file=sys.stderr)
+        print("题库有错误，请先运行 jindu questions check 修正。", file=sys.stderr)
+        raise SystemExit(EXIT_PROBLEMS)
+    return bank
+
+
+# -- jindu console -------------------------------------------------------------------------------
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """Play a round in the terminal."""
+    from bot import console
+    from bot.services import QuizService
+    from db.session import make_engine
+
+    settings = _settings()
+    bank = _load_configured_bank(settings)
+    engine = make_engine(args.db or settings.database_url)
+    rng = random.Random(args.seed) if args.seed is not None else random.Random()
+    service = QuizService(engine, bank.questions, zone=settings.zone, rng=rng)
+    try:
+        return console.play(
+            service,
+            name=args.name,
+            size=args.n,
+            theme=Theme(args.theme) if args.theme != "all" else None,
+            grade=Grade(args.grade) if args.grade else None,
+        )
+    except KeyboardInterrupt:
+        print("\n已退出，已作答的题目已保存。")
+        return 0
+
+
+# -- jindu questions ---------------------------------------------------------------------------
+
+
+def cmd_questions_check(args: argparse.Namespace) -> int:
+    """Validate the packaged bank or the given files."""
+    files = [Path(f) for f in args.files] if args.files else None
+    if files:
+        missing = [f for f in files if not f.is_file()]
+        if missing:
+            for f in missing:
+                print(f"{f}: no such file", file=sys.stderr)
+            return EXIT_USAGE
+    bank = load_bank(files)
+    for problem in bank.problems:
+        print(problem)
+    if bank.problems:
+        print(
+            f"{len(bank.problems)} problem(s) in {len(files) if files else 'the packaged'} file(s)",
+            file=sys.stderr,
+        )
+        return EXIT_PROBLEMS
+    print(f"OK: {len(bank.questions)} questions", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_questions_stats(args: argparse.Namespace) -> int:
+    """Totals by theme, grade band, kind and difficulty."""
+    files = [Path(f) for f in args.files] if args.files else None
+    bank = load_bank(files)
+    stats = bank_stats(bank.questions)
+    if args.json:
+        print(json.dumps(stats, ensure_ascii=False, indent=2))
+    else:
+        print(f"题目总数 total: {stats['total']}")
+        labels = {"by_theme": (Theme, "主题 theme"), "by_grade": (Grade, "学段 grade")}
+        for key, counts in stats.items():
+            if key == "total":
+                continue
+            enum, title = labels.get(key, (None, key))
+            print(f"\n{title}:")
+            for name, count in counts.items():
+                label = f"{name} {enum(name).label}" if enum else name
+                print(f"  {label}: {count}")
+    if bank.problems:
+        print(f"注意：{len(bank.problems)} 个问题未计入，请运行 jindu questions check", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+# -- parser --------------------------------------------------------------------------------------
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``jindu``."""
+    parser = argparse.ArgumentParser(prog="jindu", description="禁毒知识答题：终端答题、Telegram 机器人与题库工具")
+    parser.add_argument("--version", action="version", version=f"jindu-quiz {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    console = sub.add_parser("console", help="在终端答一轮题（无需 Telegram）")
+    console.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 JINDU_DATABASE_URL）")
+    console.add_argument("-n", type=_positive, default=10, help="题目数量（默认 10）")
+    console.add_argument("--theme", choices=(*THEMES, "all"), default="all", help="主题（默认 all）")
+    console.add_argument("--grade", choices=GRADES, help="学段：primary 小学、junior 初中、senior 高中·中职")
+    console.add_argument("--seed", type=int, help="随机种子，用于复现同一轮题目")
+    console.add_argument("--name", default="同学", help="昵称；同一数据库中同一昵称即同一用户")
+    console.set_defaults(func=cmd_console)
+
+    questions = sub.add_parser("questions", help="题库工具")
+    qsub = questions.add_subparsers(dest="questions_command", metavar="ACTION")
+    check = qsub.add_parser("check", help="校验题库文件")
+    check.add_argument("files", nargs="*", help="题目 YAML 文件（默认：内置题库）")
+    check.set_defaults(func=cmd_questions_check)
+    stats = qsub.add_parser("stats", help="题库统计")
+    stats.add_argument("files", nargs="*", help="题目 YAML 文件（默认：内置题库）")
+    stats.add_argument("--json", action="store_true", help="输出 JSON")
+    stats.set_defaults(func=cmd_questions_stats)
+    questions.set_defaults(func=lambda _args: (questions.print_help(), EXIT_USAGE)[1])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``jindu`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return EXIT_USAGE
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

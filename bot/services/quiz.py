@@ -1,0 +1,256 @@
+"""The quiz use cases: start a round, deliver its questions, take answers, sum up."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.engine.grading import grade, points_for
+from bot.engine.model import THEMES, Grade, Question, Theme
+from bot.engine.names import pseudonym
+from bot.engine.selection import DEFAULT_ROUND_SIZE, select_round
+from bot.engine.shuffle import shuffle_options, to_original
+from bot.engine.streak import local_day, streak_length
+from bot.services.errors import AlreadyAnswered, InvalidChoice, NoQuestions, RoundClosed, RoundNotFound
+from bot.services.views import AnswerOutcome, QuestionView, RoundSummary, UserStats
+from db import repo
+from db.models import Answer, Round, User
+from db.session import session_scope
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is asking, as the channel knows them: (``telegram``, user id) or (``console``, name)."""
+
+    channel: str
+    external_id: str
+    display_name: str | None = None  # used as the first nickname on channels where it is chosen
+
+
+class QuizService:
+    """Quiz use cases over one database; every method is one unit of work.
+
+    Args:
+        engine: The database engine.
+        questions: The validated bank.
+        zone: The time zone people live in (days, streaks).
+        clock: Returns the current aware time; replace it in tests.
+        rng: Randomness for selection, shuffling and pseudonyms; seed it for repeatable rounds.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        questions: Sequence[Question],
+        *,
+        zone: tzinfo,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.engine = engine
+        self.questions = list(questions)
+        self.by_id = {q.id: q for q in self.questions}
+        self.zone = zone
+        self.clock = clock
+        self.rng = rng or random.Random()
+
+    # -- users -------------------------------------------------------------------------------
+
+    def _user(self, session: Session, who: Identity) -> User:
+        user = repo.find_user(session, channel=who.channel, external_id=who.external_id)
+        if user is None:
+            nickname = who.display_name or pseudonym(self.rng)
+            user = repo.create_user(
+                session, channel=who.channel, external_id=who.external_id, nickname=nickname, now=self.clock()
+            )
+        return user
+
+    # -- rounds ------------------------------------------------------------------------------
+
+    def start_round(
+        self,
+        who: Identity,
+        *,
+        theme: Theme | None = None,
+        grade: Grade | None = None,
+        size: int = DEFAULT_ROUND_SIZE,
+    ) -> QuestionView:
+        """Start a new round (any unfinished one is abandoned) and return its first question.
+
+        Raises:
+            NoQuestions: when no question matches ``theme`` and ``grade``.
+        """
+        with session_scope(self.engine) as session:
+            user = self._user(session, who)
+            if grade is None and user.grade:
+                grade = Grade(user.grade)
+            chosen = select_round(
+                self.questions,
+                last_seen=repo.last_seen(session, user_id=user.id),
+                rng=self.rng,
+                size=size,
+                theme=theme,
+                grade=grade,
+            )
+            if not chosen:
+                raise NoQuestions(f"no questions for theme={theme} grade={grade}")
+            repo.abandon_active_rounds(session, user_id=user.id)
+            pairs = [(q.id, shuffle_options(q, self.rng)) for q in chosen]
+            round_ = repo.create_round(
+                session,
+                user_id=user.id,
+                theme=theme.value if theme else None,
+                grade=grade.value if grade else None,
+                questions=pairs,
+                now=self.clock(),
+            )
+            return QuestionView(round_.id, 0, len(pairs), chosen[0], pairs[0][1])
+
+    def current_question(self, who: Identity, round_id: int) -> QuestionView:
+        """The first unanswered question of an active round of this user.
+
+        Raises:
+            RoundNotFound, RoundClosed.
+        """
+        with session_scope(self.engine) as session:
+            round_ = self._own_round(session, who, round_id)
+            if round_.status != "active":
+                raise RoundClosed(str(round_id))
+            answered = {a.position for a in repo.round_answers(session, round_id=round_id)}
+            view = self._next_view(session, round_, answered)
+            if view is None:
+                raise RoundClosed(str(round_id))
+            return view
+
+    def answer(self, who: Identity, round_id: int, position: int, shown: str) -> AnswerOutcome:
+        """Grade and store the answer ``shown`` (letters as displayed) at ``position`` of a round.
+
+        Exactly once: a second answer for the same position raises ``AlreadyAnswered`` and
+        changes nothing. The round finishes with its last answer.
+
+        Raises:
+            RoundNotFound, RoundClosed, AlreadyAnswered, InvalidChoice.
+        """
+        with session_scope(self.engine) as session:
+            round_ = self._own_round(session, who, round_id)
+            slots = repo.round_questions(session, round_id=round_id)
+            if not 0 <= position < len(slots):
+                raise RoundNotFound(f"round {round_id} has no position {position}")
+            answers = repo.round_answers(session, round_id=round_id)
+            if any(a.position == position for a in answers):
+                raise AlreadyAnswered(f"round {round_id} position {position}")
+            if round_.status != "active":
+                raise RoundClosed(str(round_id))
+            slot = slots[position]
+            question = self.by_id.get(slot.question_id)
+            if question is None:  # the question left the bank after the round began
+                raise RoundClosed(f"question {slot.question_id} is no longer in the bank")
+            view = QuestionView(round_id, position, len(slots), question, slot.shown_order)
+            try:
+                chosen = to_original(slot.shown_order, shown)
+            except ValueError as exc:
+                raise InvalidChoice(str(exc)) from exc
+            if not chosen:
+                raise InvalidChoice("no option chosen")
+
+            now = self.clock()
+            correct = grade(question, chosen)
+            history = repo.get_history(session, user_id=round_.user_id, question_id=question.id)
+            points = points_for(question, correct=correct, earned_before=bool(history and history.earned_points))
+            answer = Answer(
+                round_id=round_id,
+                position=position,
+                user_id=round_.user_id,
+                question_id=question.id,
+                theme=question.theme.value,
+                chosen=chosen,
+                correct=correct,
+                points=points,
+                answered_at=now,
+            )
+            try:
+                repo.add_answer(session, answer=answer)
+            except repo.DuplicateAnswer as exc:
+                raise AlreadyAnswered(str(exc)) from exc
+            repo.record_history(
+                session,
+                user_id=round_.user_id,
+                question_id=question.id,
+                correct=correct,
+                earned=points > 0,
+                now=now,
+            )
+            answered = {a.position for a in answers} | {position}
+            next_view = self._next_view(session, round_, answered)
+            if next_view is None:
+                repo.finish_round(session, round_=round_, now=now)
+            return AnswerOutcome(
+                view=view,
+                chosen_shown="".join(sorted(set(shown.upper()))),
+                correct=correct,
+                points=points,
+                next_question=next_view,
+            )
+
+    def summary(self, who: Identity, round_id: int) -> RoundSummary:
+        """Score, points and streak of a round (finished or not)."""
+        with session_scope(self.engine) as session:
+            round_ = self._own_round(session, who, round_id)
+            answers = repo.round_answers(session, round_id=round_id)
+            mistakes = Counter(a.theme for a in answers if not a.correct)
+            weakest = Theme(mistakes.most_common(1)[0][0]) if mistakes else None
+            return RoundSummary(
+                round_id=round_id,
+                answered=len(answers),
+                correct=sum(a.correct for a in answers),
+                total=round_.size,
+                points_earned=sum(a.points for a in answers),
+                total_points=repo.total_points(session, user_id=round_.user_id),
+                streak=self._streak(session, round_.user_id),
+                weakest_theme=weakest,
+            )
+
+    def stats(self, who: Identity) -> UserStats:
+        """Points, finished rounds, streak and accuracy per theme of a user."""
+        with session_scope(self.engine) as session:
+            user = self._user(session, who)
+            accuracy = repo.accuracy_by_theme(session, user_id=user.id)
+            return UserStats(
+                nickname=user.nickname,
+                total_points=repo.total_points(session, user_id=user.id),
+                rounds=repo.count_rounds(session, user_id=user.id),
+                streak=self._streak(session, user.id),
+                accuracy={Theme(t): v for t, v in accuracy.items() if t in THEMES},
+            )
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _own_round(self, session: Session, who: Identity, round_id: int) -> Round:
+        user = repo.find_user(session, channel=who.channel, external_id=who.external_id)
+        round_ = repo.get_round(session, round_id=round_id)
+        if user is None or round_ is None or round_.user_id != user.id:
+            raise RoundNotFound(str(round_id))
+        return round_
+
+    def _next_view(self, session: Session, round_: Round, answered: set[int]) -> QuestionView | None:
+        for slot in repo.round_questions(session, round_id=round_.id):
+            if slot.position not in answered and slot.question_id in self.by_id:
+                return QuestionView(
+                    round_.id, slot.position, round_.size, self.by_id[slot.question_id], slot.shown_order
+                )
+        return None
+
+    def _streak(self, session: Session, user_id: int) -> int:
+        days = (local_day(t, self.zone) for t in repo.finished_round_times(session, user_id=user_id))
+        return streak_length(days, today=local_day(self.clock(), self.zone))

@@ -1,0 +1,99 @@
+"""All tables in one place. Times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+SCHEMA_VERSION = 1
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> Column:
+    """A timezone-aware UTC timestamp column (SQLite keeps no zone, so it is normalised on read)."""
+    return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """Attach UTC to a naive timestamp read back from SQLite."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+class Meta(SQLModel, table=True):
+    """Key/value facts about the database itself, such as the schema version."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)
+
+
+class User(SQLModel, table=True):
+    """A student or teacher, identified per channel (``telegram`` user id, ``console`` name)."""
+
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_user_channel_external"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    nickname: str = Field(max_length=32)
+    grade: str | None = Field(default=None, max_length=16)
+    blocked: bool = Field(default=False)
+    start_payload: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class Round(SQLModel, table=True):
+    """One quiz round of a user: the questions were fixed when it started."""
+
+    __table_args__ = (Index("ix_round_user_status", "user_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    theme: str | None = Field(default=None, max_length=16)
+    grade: str | None = Field(default=None, max_length=16)
+    size: int
+    status: str = Field(default="active", max_length=16)  # active | finished | abandoned
+    started_at: datetime = Field(sa_column=utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class RoundQuestion(SQLModel, table=True):
+    """A question of a round at its position, with the option order it is shown in."""
+
+    round_id: int = Field(foreign_key="round.id", primary_key=True, ondelete="CASCADE")
+    position: int = Field(primary_key=True)
+    question_id: str = Field(max_length=32)
+    shown_order: str = Field(max_length=6)
+
+
+class Answer(SQLModel, table=True):
+    """The one answer to a round position; the unique key makes answering exactly-once."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "position", name="uq_answer_round_position"),
+        Index("ix_answer_user_question", "user_id", "question_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
+    position: int
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    question_id: str = Field(max_length=32)
+    theme: str = Field(max_length=16)
+    chosen: str = Field(max_length=6)  # original letters
+    correct: bool
+    points: int
+    answered_at: datetime = Field(sa_column=utc_column())
+
+
+class QuestionHistory(SQLModel, table=True):
+    """What one user has done with one question: selection and points read this."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    question_id: str = Field(primary_key=True, max_length=32)
+    times_seen: int = 0
+    times_correct: int = 0
+    earned_points: bool = False
+    last_seen_at: datetime = Field(sa_column=utc_column())

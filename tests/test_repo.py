@@ -1,0 +1,142 @@
+"""Repository functions on a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from db import repo
+from db.models import SCHEMA_VERSION, Answer
+from db.session import database_url, make_engine, schema_version, session_scope
+
+NOW = datetime(2026, 6, 3, 1, 0, tzinfo=UTC)
+
+
+def _user(session: Session, name: str = "alice"):
+    return repo.create_user(session, channel="console", external_id=name, nickname=name, now=NOW)
+
+
+def test_sqlite_runs_in_wal_mode_with_busy_timeout_and_foreign_keys(engine):
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_database_created_on_first_use_with_schema_version(db_path):
+    assert not db_path.exists()
+    engine = make_engine(str(db_path))
+    assert db_path.exists()
+    assert schema_version(engine) == SCHEMA_VERSION
+    make_engine(str(db_path))  # a second open keeps the data and the version
+    assert schema_version(engine) == SCHEMA_VERSION
+
+
+def test_database_url_accepts_paths_and_urls():
+    assert database_url("data/x.db") == "sqlite:///data/x.db"
+    assert database_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_round_questions_keep_position_and_shown_order(engine):
+    with session_scope(engine) as s:
+        user = _user(s)
+        round_ = repo.create_round(
+            s,
+            user_id=user.id,
+            theme="law",
+            grade=None,
+            questions=[("law-001", "BADC"), ("law-002", "AB")],
+            now=NOW,
+        )
+        round_id = round_.id
+    with session_scope(engine) as s:
+        slots = repo.round_questions(s, round_id=round_id)
+        assert [(q.position, q.question_id, q.shown_order) for q in slots] == [
+            (0, "law-001", "BADC"),
+            (1, "law-002", "AB"),
+        ]
+
+
+def test_an_answer_position_can_be_stored_only_once(engine):
+    with session_scope(engine) as s:
+        user = _user(s)
+        round_ = repo.create_round(s, user_id=user.id, theme=None, grade=None, questions=[("law-001", "AB")], now=NOW)
+        ids = (user.id, round_.id)
+
+    def answer(chosen: str) -> Answer:
+        return Answer(
+            round_id=ids[1],
+            position=0,
+            user_id=ids[0],
+            question_id="law-001",
+            theme="law",
+            chosen=chosen,
+            correct=chosen == "A",
+            points=10,
+            answered_at=NOW,
+        )
+
+    with session_scope(engine) as s:
+        repo.add_answer(s, answer=answer("A"))
+    with session_scope(engine) as s, pytest.raises(repo.DuplicateAnswer):
+        repo.add_answer(s, answer=answer("B"))
+    with session_scope(engine) as s:
+        assert [a.chosen for a in repo.round_answers(s, round_id=ids[1])] == ["A"]
+        assert repo.total_points(s, user_id=ids[0]) == 10
+
+
+def test_history_last_seen_and_points_flag(engine):
+    with session_scope(engine) as s:
+        user = _user(s)
+        repo.record_history(s, user_id=user.id, question_id="q-1", correct=False, earned=False, now=NOW)
+        later = NOW + timedelta(hours=1)
+        h = repo.record_history(s, user_id=user.id, question_id="q-1", correct=True, earned=True, now=later)
+        assert (h.times_seen, h.times_correct, h.earned_points) == (2, 1, True)
+        assert repo.last_seen(s, user_id=user.id) == {"q-1": later}
+
+
+def test_abandon_and_finish_rounds(engine):
+    with session_scope(engine) as s:
+        user = _user(s)
+        r1 = repo.create_round(s, user_id=user.id, theme=None, grade=None, questions=[("a-1", "AB")], now=NOW)
+        assert repo.abandon_active_rounds(s, user_id=user.id) == 1
+        r2 = repo.create_round(s, user_id=user.id, theme=None, grade=None, questions=[("a-1", "AB")], now=NOW)
+        repo.finish_round(s, round_=r2, now=NOW)
+        assert repo.get_round(s, round_id=r1.id).status == "abandoned"
+        assert repo.finished_round_times(s, user_id=user.id) == [NOW]
+        assert repo.count_rounds(s, user_id=user.id) == 1
+
+
+def test_delete_user_removes_everything_about_them(engine):
+    with session_scope(engine) as s:
+        alice, bob = _user(s, "alice"), _user(s, "bob")
+        for user in (alice, bob):
+            r = repo.create_round(s, user_id=user.id, theme=None, grade=None, questions=[("a-1", "AB")], now=NOW)
+            repo.add_answer(
+                s,
+                answer=Answer(
+                    round_id=r.id,
+                    position=0,
+                    user_id=user.id,
+                    question_id="a-1",
+                    theme="law",
+                    chosen="A",
+                    correct=True,
+                    points=10,
+                    answered_at=NOW,
+                ),
+            )
+            repo.record_history(s, user_id=user.id, question_id="a-1", correct=True, earned=True, now=NOW)
+        alice_id, bob_id = alice.id, bob.id
+    with session_scope(engine) as s:
+        repo.delete_user(s, user_id=alice_id)
+    with session_scope(engine) as s:
+        assert repo.find_user(s, channel="console", external_id="alice") is None
+        assert repo.total_points(s, user_id=alice_id) == 0
+        assert repo.last_seen(s, user_id=alice_id) == {}
+        assert repo.total_points(s, user_id=bob_id) == 10
+        counts = {t: s.exec(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("round", "roundquestion", "answer")}
+        assert counts == {"round": 1, "roundquestion": 1, "answer": 1}
