@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.bank import load_bank  # noqa: E402
+from bot.bank import load_bank
 
 THEMES = ("knowledge", "harm", "prevention", "law", "history", "policy", "yinjiang")
 
@@ -38,7 +38,8 @@ def write_bank(folder: Path, count: int) -> list[Path]:
                 f"    question: 第{i}题：根据《中华人民共和国禁毒法》，下列说法哪一项正确？请选出唯一正确的选项。",
                 "    options: [禁毒是全社会的共同责任, 禁毒只是公安机关的事, 禁毒只是学校的事, 禁毒只是家长的事]",
                 "    answer: A",
-                "    explanation: 禁毒法第三条规定，禁毒是全社会的共同责任，国家机关、社会团体、企业事业单位以及其他组织和公民都应当履行禁毒职责或者义务。",
+                "    explanation: 禁毒法第三条规定，禁毒是全社会的共同责任，"
+                "国家机关、社会团体、企业事业单位以及其他组织和公民都应当履行禁毒职责或者义务。",
                 "    source: 《中华人民共和国禁毒法》第三条",
             ]
         path = folder / f"{theme}.yaml"
@@ -65,7 +66,10 @@ def time_first_question(folder: Path, repeat: int) -> list[float]:
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "console", "-n", "10"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, cwd=Path(__file__).resolve().parent.parent,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=Path(__file__).resolve().parent.parent,
         )
         seen = b""
         while b"1/10" not in seen:
@@ -87,11 +91,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         files = write_bank(Path(tmp), args.questions)
         load = time_load(files, args.repeat)
-        print(f"load+validate {args.questions} questions: median {statistics.median(load) * 1000:.0f} ms, "
-              f"max {max(load) * 1000:.0f} ms (target < 500 ms)")
+        print(
+            f"load+validate {args.questions} questions: median {statistics.median(load) * 1000:.0f} ms, "
+            f"max {max(load) * 1000:.0f} ms (target < 500 ms)"
+        )
         first = time_first_question(Path(tmp), args.repeat)
-        print(f"console first question (packaged bank, new process): median {statistics.median(first) * 1000:.0f} ms, "
-              f"max {max(first) * 1000:.0f} ms (target < 1000 ms)")
+        print(
+            f"console first question (packaged bank, new process): median {statistics.median(first) * 1000:.0f} ms, "
+            f"max {max(first) * 1000:.0f} ms (target < 1000 ms)"
+        )
 
 
 if __name__ == "__main__":

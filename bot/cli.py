@@ -68,6 +68,33 @@ def cmd_console(args: argparse.Namespace) -> int:
         return 0
 
 
+# -- jindu run -----------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the Telegram bot with long polling."""
+    settings = _settings()
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        print("缺少 Telegram 令牌：请设置环境变量 JINDU_BOT_TOKEN（向 @BotFather 申请）。", file=sys.stderr)
+        return EXIT_USAGE
+    token = settings.bot_token.get_secret_value().strip()
+    bank = _load_configured_bank(settings)
+
+    from bot.services import AccountService, QuizService
+    from bot.tg.app import build_application, configure_logging, run_polling
+    from bot.tg.context import BotServices
+    from db.session import make_engine
+
+    configure_logging(token)
+    engine = make_engine(settings.database_url)
+    services = BotServices(
+        quiz=QuizService(engine, bank.questions, zone=settings.zone),
+        accounts=AccountService(engine),
+    )
+    app = build_application(token=token, services=services, base_url=settings.api_url)
+    return run_polling(app)
+
+
 # -- jindu questions ---------------------------------------------------------------------------
 
 
@@ -141,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--seed", type=int, help="随机种子，用于复现同一轮题目")
     console.add_argument("--name", default="同学", help="昵称；同一数据库中同一昵称即同一用户")
     console.set_defaults(func=cmd_console)
+
+    run = sub.add_parser("run", help="运行 Telegram 机器人（需要 JINDU_BOT_TOKEN）")
+    run.set_defaults(func=cmd_run)
 
     questions = sub.add_parser("questions", help="题库工具")
     qsub = questions.add_subparsers(dest="questions_command", metavar="ACTION")

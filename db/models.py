@@ -54,6 +54,7 @@ class Round(SQLModel, table=True):
     theme: str | None = Field(default=None, max_length=16)
     grade: str | None = Field(default=None, max_length=16)
     size: int
+    mode: str = Field(default="quiz", max_length=8)  # quiz (earns points) | review (spaced review)
     status: str = Field(default="active", max_length=16)  # active | finished | abandoned
     started_at: datetime = Field(sa_column=utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -97,3 +98,14 @@ class QuestionHistory(SQLModel, table=True):
     times_correct: int = 0
     earned_points: bool = False
     last_seen_at: datetime = Field(sa_column=utc_column())
+
+
+class ReviewCard(SQLModel, table=True):
+    """The spaced-review schedule of one missed question for one user (FSRS card as JSON)."""
+
+    __table_args__ = (Index("ix_reviewcard_user_due", "user_id", "due_at"),)
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    question_id: str = Field(primary_key=True, max_length=32)
+    card: str = Field(max_length=1024)
+    due_at: datetime = Field(sa_column=utc_column())

@@ -9,7 +9,7 @@ from sqlalchemy import case, delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from db.models import Answer, QuestionHistory, Round, RoundQuestion, User, as_utc
+from db.models import Answer, QuestionHistory, ReviewCard, Round, RoundQuestion, User, as_utc
 
 
 class DuplicateAnswer(Exception):
@@ -34,7 +34,7 @@ def create_user(session: Session, *, channel: str, external_id: str, nickname: s
 
 def delete_user(session: Session, *, user_id: int) -> None:
     """Delete a user and everything stored about them."""
-    for table in (Answer, QuestionHistory):
+    for table in (Answer, QuestionHistory, ReviewCard):
         session.exec(delete(table).where(col(table.user_id) == user_id))
     round_ids = select(Round.id).where(Round.user_id == user_id)
     session.exec(delete(RoundQuestion).where(col(RoundQuestion.round_id).in_(round_ids)))
@@ -61,9 +61,10 @@ def create_round(
     grade: str | None,
     questions: Sequence[tuple[str, str]],
     now: datetime,
+    mode: str = "quiz",
 ) -> Round:
     """Insert a round with its ``(question_id, shown_order)`` pairs at positions 0, 1, ..."""
-    round_ = Round(user_id=user_id, theme=theme, grade=grade, size=len(questions), started_at=now)
+    round_ = Round(user_id=user_id, theme=theme, grade=grade, size=len(questions), mode=mode, started_at=now)
     session.add(round_)
     session.flush()
     session.add_all(
@@ -174,10 +175,60 @@ def accuracy_by_theme(session: Session, *, user_id: int) -> dict[str, tuple[int,
     return {theme: (int(right or 0), int(count)) for theme, right, count in rows}
 
 
-def count_rounds(session: Session, *, user_id: int, status: str = "finished") -> int:
-    """How many rounds of the user have ``status``."""
+def count_rounds(session: Session, *, user_id: int, status: str = "finished", mode: str = "quiz") -> int:
+    """How many rounds of the user in ``mode`` have ``status``."""
     return int(
         session.exec(
-            select(func.count()).select_from(Round).where(Round.user_id == user_id, Round.status == status)
+            select(func.count())
+            .select_from(Round)
+            .where(Round.user_id == user_id, Round.status == status, Round.mode == mode)
+        ).one()
+    )
+
+
+def set_blocked(session: Session, *, user: User, blocked: bool) -> None:
+    """Mark whether the user has blocked the bot (skipped by anything the bot sends on its own)."""
+    user.blocked = blocked
+    session.add(user)
+    session.flush()
+
+
+# -- spaced review -------------------------------------------------------------------------------
+
+
+def get_review_card(session: Session, *, user_id: int, question_id: str) -> ReviewCard | None:
+    """The review card of one question for one user."""
+    return session.get(ReviewCard, (user_id, question_id))
+
+
+def save_review_card(session: Session, *, user_id: int, question_id: str, card: str, due_at: datetime) -> None:
+    """Insert or update a review card."""
+    row = get_review_card(session, user_id=user_id, question_id=question_id)
+    if row is None:
+        row = ReviewCard(user_id=user_id, question_id=question_id, card=card, due_at=due_at)
+    row.card, row.due_at = card, due_at
+    session.add(row)
+    session.flush()
+
+
+def due_review_ids(session: Session, *, user_id: int, now: datetime, limit: int) -> list[str]:
+    """Question ids whose review is due at ``now``, most overdue first."""
+    return list(
+        session.exec(
+            select(ReviewCard.question_id)
+            .where(ReviewCard.user_id == user_id, col(ReviewCard.due_at) <= now)
+            .order_by(col(ReviewCard.due_at))
+            .limit(limit)
+        )
+    )
+
+
+def count_due_reviews(session: Session, *, user_id: int, now: datetime) -> int:
+    """How many review cards of the user are due at ``now``."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(ReviewCard)
+            .where(ReviewCard.user_id == user_id, col(ReviewCard.due_at) <= now)
         ).one()
     )

@@ -1,22 +1,30 @@
 """Use cases shared by every channel (terminal, Telegram, later web). No transport code here."""
 
+from bot.services.accounts import AccountService
+from bot.services.common import Identity
 from bot.services.errors import (
     AlreadyAnswered,
     InvalidChoice,
+    NicknameRejected,
     NoQuestions,
+    NothingToReview,
     RoundClosed,
     RoundNotFound,
     ServiceError,
 )
-from bot.services.quiz import Identity, QuizService
-from bot.services.views import AnswerOutcome, QuestionView, RoundSummary, UserStats
+from bot.services.quiz import QuizService
+from bot.services.views import AnswerOutcome, Profile, QuestionView, RoundSummary, UserStats
 
 __all__ = [
+    "AccountService",
     "AlreadyAnswered",
     "AnswerOutcome",
     "Identity",
     "InvalidChoice",
+    "NicknameRejected",
     "NoQuestions",
+    "NothingToReview",
+    "Profile",
     "QuestionView",
     "QuizService",
     "RoundClosed",

@@ -23,3 +23,19 @@ class InvalidChoice(ServiceError):
 
 class NoQuestions(ServiceError):
     """No question matches the chosen theme and grade band."""
+
+
+class NothingToReview(ServiceError):
+    """No missed question is due for review."""
+
+
+class NicknameRejected(ServiceError):
+    """The nickname breaks a rule; ``problem`` says which."""
+
+    def __init__(self, problem: object) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+class UnknownUser(ServiceError):
+    """Nothing is stored about this user."""

@@ -5,37 +5,30 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.engine.grading import grade, points_for
 from bot.engine.model import THEMES, Grade, Question, Theme
-from bot.engine.names import pseudonym
+from bot.engine.review import REVIEW_ROUND_SIZE, schedule_review
 from bot.engine.selection import DEFAULT_ROUND_SIZE, select_round
 from bot.engine.shuffle import shuffle_options, to_original
 from bot.engine.streak import local_day, streak_length
-from bot.services.errors import AlreadyAnswered, InvalidChoice, NoQuestions, RoundClosed, RoundNotFound
+from bot.services.common import Identity, ensure_user, utc_now
+from bot.services.errors import (
+    AlreadyAnswered,
+    InvalidChoice,
+    NoQuestions,
+    NothingToReview,
+    RoundClosed,
+    RoundNotFound,
+)
 from bot.services.views import AnswerOutcome, QuestionView, RoundSummary, UserStats
 from db import repo
 from db.models import Answer, Round, User
 from db.session import session_scope
-
-
-def utc_now() -> datetime:
-    """The current time in UTC (the default clock)."""
-    return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    """Who is asking, as the channel knows them: (``telegram``, user id) or (``console``, name)."""
-
-    channel: str
-    external_id: str
-    display_name: str | None = None  # used as the first nickname on channels where it is chosen
 
 
 class QuizService:
@@ -68,13 +61,7 @@ class QuizService:
     # -- users -------------------------------------------------------------------------------
 
     def _user(self, session: Session, who: Identity) -> User:
-        user = repo.find_user(session, channel=who.channel, external_id=who.external_id)
-        if user is None:
-            nickname = who.display_name or pseudonym(self.rng)
-            user = repo.create_user(
-                session, channel=who.channel, external_id=who.external_id, nickname=nickname, now=self.clock()
-            )
-        return user
+        return ensure_user(session, who, now=self.clock(), rng=self.rng)[0]
 
     # -- rounds ------------------------------------------------------------------------------
 
@@ -117,6 +104,35 @@ class QuizService:
             )
             return QuestionView(round_.id, 0, len(pairs), chosen[0], pairs[0][1])
 
+    def start_review(self, who: Identity, *, size: int = REVIEW_ROUND_SIZE) -> QuestionView:
+        """Start a review round of the user's due missed questions (earns no points).
+
+        Raises:
+            NothingToReview: when no review is due.
+        """
+        with session_scope(self.engine) as session:
+            user = self._user(session, who)
+            due = repo.due_review_ids(session, user_id=user.id, now=self.clock(), limit=size * 2)
+            chosen = [self.by_id[qid] for qid in due if qid in self.by_id][:size]
+            if not chosen:
+                raise NothingToReview(who.external_id)
+            repo.abandon_active_rounds(session, user_id=user.id)
+            pairs = [(q.id, shuffle_options(q, self.rng)) for q in chosen]
+            round_ = repo.create_round(
+                session, user_id=user.id, theme=None, grade=None, questions=pairs, now=self.clock(), mode="review"
+            )
+            return QuestionView(round_.id, 0, len(pairs), chosen[0], pairs[0][1], review=True)
+
+    def active_question(self, who: Identity) -> QuestionView | None:
+        """The next unanswered question of the user's unfinished round, if there is one."""
+        with session_scope(self.engine) as session:
+            user = repo.find_user(session, channel=who.channel, external_id=who.external_id)
+            round_ = repo.latest_active_round(session, user_id=user.id) if user else None
+            if round_ is None:
+                return None
+            answered = {a.position for a in repo.round_answers(session, round_id=round_.id)}
+            return self._next_view(session, round_, answered)
+
     def current_question(self, who: Identity, round_id: int) -> QuestionView:
         """The first unanswered question of an active round of this user.
 
@@ -156,7 +172,8 @@ class QuizService:
             question = self.by_id.get(slot.question_id)
             if question is None:  # the question left the bank after the round began
                 raise RoundClosed(f"question {slot.question_id} is no longer in the bank")
-            view = QuestionView(round_id, position, len(slots), question, slot.shown_order)
+            review_round = round_.mode == "review"
+            view = QuestionView(round_id, position, len(slots), question, slot.shown_order, review=review_round)
             try:
                 chosen = to_original(slot.shown_order, shown)
             except ValueError as exc:
@@ -167,7 +184,10 @@ class QuizService:
             now = self.clock()
             correct = grade(question, chosen)
             history = repo.get_history(session, user_id=round_.user_id, question_id=question.id)
-            points = points_for(question, correct=correct, earned_before=bool(history and history.earned_points))
+            earned_before = bool(history and history.earned_points)
+            # Review answers practise; only quiz rounds earn leaderboard points.
+            points = 0 if review_round else points_for(question, correct=correct, earned_before=earned_before)
+            self._schedule_review(session, round_.user_id, question.id, correct=correct, now=now, force=review_round)
             answer = Answer(
                 round_id=round_id,
                 position=position,
@@ -193,33 +213,23 @@ class QuizService:
             )
             answered = {a.position for a in answers} | {position}
             next_view = self._next_view(session, round_, answered)
+            summary = None
             if next_view is None:
                 repo.finish_round(session, round_=round_, now=now)
+                summary = self._summary(session, round_)
             return AnswerOutcome(
                 view=view,
                 chosen_shown="".join(sorted(set(shown.upper()))),
                 correct=correct,
                 points=points,
                 next_question=next_view,
+                summary=summary,
             )
 
     def summary(self, who: Identity, round_id: int) -> RoundSummary:
         """Score, points and streak of a round (finished or not)."""
         with session_scope(self.engine) as session:
-            round_ = self._own_round(session, who, round_id)
-            answers = repo.round_answers(session, round_id=round_id)
-            mistakes = Counter(a.theme for a in answers if not a.correct)
-            weakest = Theme(mistakes.most_common(1)[0][0]) if mistakes else None
-            return RoundSummary(
-                round_id=round_id,
-                answered=len(answers),
-                correct=sum(a.correct for a in answers),
-                total=round_.size,
-                points_earned=sum(a.points for a in answers),
-                total_points=repo.total_points(session, user_id=round_.user_id),
-                streak=self._streak(session, round_.user_id),
-                weakest_theme=weakest,
-            )
+            return self._summary(session, self._own_round(session, who, round_id))
 
     def stats(self, who: Identity) -> UserStats:
         """Points, finished rounds, streak and accuracy per theme of a user."""
@@ -232,6 +242,7 @@ class QuizService:
                 rounds=repo.count_rounds(session, user_id=user.id),
                 streak=self._streak(session, user.id),
                 accuracy={Theme(t): v for t, v in accuracy.items() if t in THEMES},
+                reviews_due=repo.count_due_reviews(session, user_id=user.id, now=self.clock()),
             )
 
     # -- helpers -----------------------------------------------------------------------------
@@ -246,10 +257,36 @@ class QuizService:
     def _next_view(self, session: Session, round_: Round, answered: set[int]) -> QuestionView | None:
         for slot in repo.round_questions(session, round_id=round_.id):
             if slot.position not in answered and slot.question_id in self.by_id:
-                return QuestionView(
-                    round_.id, slot.position, round_.size, self.by_id[slot.question_id], slot.shown_order
-                )
+                question = self.by_id[slot.question_id]
+                review = round_.mode == "review"
+                return QuestionView(round_.id, slot.position, round_.size, question, slot.shown_order, review=review)
         return None
+
+    def _schedule_review(
+        self, session: Session, user_id: int, question_id: str, *, correct: bool, now: datetime, force: bool
+    ) -> None:
+        """A miss starts a review card; a question that has one is rescheduled by every answer."""
+        card = repo.get_review_card(session, user_id=user_id, question_id=question_id)
+        if card is None and correct and not force:
+            return
+        state, due = schedule_review(card.card if card else None, correct=correct, now=now)
+        repo.save_review_card(session, user_id=user_id, question_id=question_id, card=state, due_at=due)
+
+    def _summary(self, session: Session, round_: Round) -> RoundSummary:
+        answers = repo.round_answers(session, round_id=round_.id)
+        mistakes = Counter(a.theme for a in answers if not a.correct)
+        weakest = Theme(mistakes.most_common(1)[0][0]) if mistakes else None
+        return RoundSummary(
+            round_id=round_.id,
+            answered=len(answers),
+            correct=sum(a.correct for a in answers),
+            total=round_.size,
+            points_earned=sum(a.points for a in answers),
+            total_points=repo.total_points(session, user_id=round_.user_id),
+            streak=self._streak(session, round_.user_id),
+            weakest_theme=weakest,
+            review=round_.mode == "review",
+        )
 
     def _streak(self, session: Session, user_id: int) -> int:
         days = (local_day(t, self.zone) for t in repo.finished_round_times(session, user_id=user_id))

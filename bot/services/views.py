@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.engine.model import Question, Theme
+from bot.engine.model import Grade, Question, Theme
 from bot.engine.shuffle import shown_options, to_shown
 
 
@@ -17,6 +17,7 @@ class QuestionView:
     total: int
     question: Question
     order: str  # original letters in shown order
+    review: bool = False  # part of a spaced-review round (earns no points)
 
     @property
     def number(self) -> int:
@@ -43,6 +44,7 @@ class AnswerOutcome:
     correct: bool
     points: int
     next_question: QuestionView | None  # None when the round is over
+    summary: RoundSummary | None = None  # set when this answer finished the round
 
     @property
     def finished(self) -> bool:
@@ -62,6 +64,7 @@ class RoundSummary:
     total_points: int
     streak: int
     weakest_theme: Theme | None  # the theme with most mistakes this round, None when none
+    review: bool = False  # a spaced-review round
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +76,24 @@ class UserStats:
     rounds: int
     streak: int
     accuracy: dict[Theme, tuple[int, int]]  # theme -> (right, answered)
+    reviews_due: int = 0
+
+    @property
+    def answered(self) -> int:
+        """All answers given."""
+        return sum(total for _, total in self.accuracy.values())
+
+    @property
+    def correct(self) -> int:
+        """All right answers."""
+        return sum(right for right, _ in self.accuracy.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What a channel needs to know about a user."""
+
+    nickname: str
+    grade: Grade | None
+    is_new: bool = False
+    blocked: bool = False

@@ -1,0 +1,104 @@
+"""Callback data: one short ASCII string per button, encoded and parsed only here.
+
+Formats (all well under Telegram's 64-byte limit):
+``g:<grade>``  ``t:<theme|all>``  ``a:<round>:<pos>:<letters>``  ``m:<round>:<pos>:<selected>``
+``r`` (review)  ``q`` (theme picker)  ``f:y`` / ``f:n`` (forget confirm).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.engine.model import GRADES, THEMES, Grade, Theme
+
+MAX_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class PickGrade:
+    grade: Grade
+
+
+@dataclass(frozen=True, slots=True)
+class PickTheme:
+    theme: Theme | None  # None: all themes
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    round_id: int
+    position: int
+    letters: str
+
+
+@dataclass(frozen=True, slots=True)
+class Toggle:
+    round_id: int
+    position: int
+    selected: str
+
+
+@dataclass(frozen=True, slots=True)
+class StartReview:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class NewQuiz:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    confirmed: bool
+
+
+CallbackData = PickGrade | PickTheme | Answer | Toggle | StartReview | NewQuiz | Forget
+
+_PATTERNS = (
+    (re.compile(rf"g:({'|'.join(GRADES)})"), lambda m: PickGrade(Grade(m[1]))),
+    (re.compile(rf"t:({'|'.join(THEMES)}|all)"), lambda m: PickTheme(None if m[1] == "all" else Theme(m[1]))),
+    (re.compile(r"a:(\d{1,12}):(\d{1,2}):([A-F]{0,6})"), lambda m: Answer(int(m[1]), int(m[2]), m[3])),
+    (re.compile(r"m:(\d{1,12}):(\d{1,2}):([A-F]{0,6})"), lambda m: Toggle(int(m[1]), int(m[2]), m[3])),
+    (re.compile(r"r"), lambda m: StartReview()),
+    (re.compile(r"q"), lambda m: NewQuiz()),
+    (re.compile(r"f:([yn])"), lambda m: Forget(m[1] == "y")),
+)
+
+
+def parse(data: object) -> CallbackData | None:
+    """The button behind ``data``, or None for anything forged, truncated or unknown."""
+    if not isinstance(data, str) or len(data.encode()) > MAX_BYTES:
+        return None
+    for pattern, build in _PATTERNS:
+        match = pattern.fullmatch(data)
+        if match:
+            return build(match)
+    return None
+
+
+def encode(item: CallbackData) -> str:
+    """The callback string of a button."""
+    match item:
+        case PickGrade(grade):
+            data = f"g:{grade.value}"
+        case PickTheme(theme):
+            data = f"t:{theme.value if theme else 'all'}"
+        case Answer(round_id, position, letters):
+            data = f"a:{round_id}:{position}:{letters}"
+        case Toggle(round_id, position, selected):
+            data = f"m:{round_id}:{position}:{selected}"
+        case StartReview():
+            data = "r"
+        case NewQuiz():
+            data = "q"
+        case Forget(confirmed):
+            data = f"f:{'y' if confirmed else 'n'}"
+    assert len(data.encode()) <= MAX_BYTES
+    return data
+
+
+def matches(kind: type) -> object:
+    """A ``CallbackQueryHandler`` pattern that accepts the data of one button kind."""
+    return lambda data: isinstance(parse(data), kind)

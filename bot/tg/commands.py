@@ -1,0 +1,88 @@
+"""Handlers of commands, free text and membership changes in private chats."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import ChatMemberUpdated, Update
+from telegram.constants import ChatMemberStatus
+
+from bot.services import NicknameRejected, NothingToReview
+from bot.tg import keyboards, texts
+from bot.tg.context import BotContext, identity
+
+log = logging.getLogger(__name__)
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet, explain what is stored, and ask the grade band once."""
+    payload = context.args[0] if context.args else None
+    profile = context.accounts.start(identity(update), payload=payload)
+    markup = keyboards.grades() if profile.grade is None else None
+    await update.effective_message.reply_text(texts.welcome(profile), reply_markup=markup)
+
+
+async def quiz(update: Update, context: BotContext) -> None:
+    """Offer the theme picker."""
+    await update.effective_message.reply_text(texts.PICK_THEME, reply_markup=keyboards.themes())
+
+
+async def review(update: Update, context: BotContext) -> None:
+    """Start a review round of due missed questions."""
+    try:
+        view = context.quiz.start_review(identity(update))
+    except NothingToReview:
+        await update.effective_message.reply_text(texts.NOTHING_TO_REVIEW)
+        return
+    await update.effective_message.reply_text(texts.REVIEW_STARTED.format(total=view.total))
+    await update.effective_message.reply_text(texts.question(view), reply_markup=keyboards.answers(view))
+
+
+async def me(update: Update, context: BotContext) -> None:
+    """Points, rounds, accuracy per theme, streak and reviews due."""
+    await update.effective_message.reply_text(texts.stats(context.quiz.stats(identity(update))))
+
+
+async def nickname(update: Update, context: BotContext) -> None:
+    """Set the public nickname; refuse with the reason when it breaks a rule."""
+    if not context.args:
+        await update.effective_message.reply_text(texts.NICKNAME_USAGE)
+        return
+    try:
+        profile = context.accounts.set_nickname(identity(update), " ".join(context.args))
+    except NicknameRejected as exc:
+        await update.effective_message.reply_text(f"{texts.NICKNAME_REASONS[exc.problem]}\n{texts.NICKNAME_USAGE}")
+        return
+    await update.effective_message.reply_text(texts.NICKNAME_SET.format(nickname=profile.nickname))
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    """Ask for confirmation before deleting everything about the user."""
+    await update.effective_message.reply_text(texts.FORGET_ASK, reply_markup=keyboards.forget())
+
+
+async def help_text(update: Update, context: BotContext) -> None:
+    """The commands and how points work."""
+    await update.effective_message.reply_text(texts.HELP)
+
+
+async def free_text(update: Update, context: BotContext) -> None:
+    """Text that is no answer: point to the buttons, the round stays as it is."""
+    view = context.quiz.active_question(identity(update))
+    if view is None:
+        await update.effective_message.reply_text(texts.NOT_IN_ROUND)
+    else:
+        await update.effective_message.reply_text(texts.USE_BUTTONS.format(number=view.number, total=view.total))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command the bot does not have."""
+    await update.effective_message.reply_text(texts.UNKNOWN_COMMAND)
+
+
+async def membership(update: Update, context: BotContext) -> None:
+    """The user blocked or unblocked the bot in the private chat."""
+    change: ChatMemberUpdated = update.my_chat_member
+    blocked = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+    context.accounts.set_blocked(identity(update), blocked=blocked)
+    log.info("user %s %s the bot", change.from_user.id, "blocked" if blocked else "unblocked")

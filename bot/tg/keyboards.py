@@ -1,0 +1,61 @@
+"""Inline keyboards."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.engine.model import Grade, Kind, Theme
+from bot.services import QuestionView
+from bot.tg import callbacks as cb
+from bot.tg import texts
+
+
+def _button(text: str, data: cb.CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=cb.encode(data))
+
+
+def grades() -> InlineKeyboardMarkup:
+    """小学 / 初中 / 高中·中职."""
+    return InlineKeyboardMarkup([[_button(texts.GRADE_BUTTONS[g], cb.PickGrade(g)) for g in Grade]])
+
+
+def themes() -> InlineKeyboardMarkup:
+    """The seven themes, two per row, and 综合随机."""
+    buttons = [_button(t.label, cb.PickTheme(t)) for t in Theme]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([_button(texts.ALL_THEMES, cb.PickTheme(None))])
+    return InlineKeyboardMarkup(rows)
+
+
+def answers(view: QuestionView, selected: str = "") -> InlineKeyboardMarkup:
+    """Answer buttons: letters, 正确/错误, or toggles plus 提交 for multiple choice."""
+    rid, pos = view.round_id, view.position
+    kind = view.question.kind
+    if kind is Kind.JUDGE:
+        row = [
+            _button(texts.JUDGE_TRUE, cb.Answer(rid, pos, "A")),
+            _button(texts.JUDGE_FALSE, cb.Answer(rid, pos, "B")),
+        ]
+        return InlineKeyboardMarkup([row])
+    letters = [letter for letter, _ in view.options]
+    if kind is Kind.SINGLE:
+        return InlineKeyboardMarkup([[_button(letter, cb.Answer(rid, pos, letter)) for letter in letters]])
+    toggles = []
+    for letter in letters:
+        after = "".join(sorted(set(selected) ^ {letter}))
+        mark = "☑" if letter in selected else "☐"
+        toggles.append(_button(f"{mark} {letter}", cb.Toggle(rid, pos, after)))
+    submit = _button(f"{texts.SUBMIT}（{selected or '未选'}）", cb.Answer(rid, pos, selected))
+    return InlineKeyboardMarkup([toggles, [submit]])
+
+
+def after_round() -> InlineKeyboardMarkup:
+    """再来一轮 / 复习错题."""
+    return InlineKeyboardMarkup([[_button(texts.AGAIN, cb.NewQuiz()), _button(texts.REVIEW_BUTTON, cb.StartReview())]])
+
+
+def forget() -> InlineKeyboardMarkup:
+    """确认删除 / 取消."""
+    return InlineKeyboardMarkup(
+        [[_button(texts.FORGET_YES, cb.Forget(True)), _button(texts.FORGET_NO, cb.Forget(False))]]
+    )

@@ -1,0 +1,198 @@
+"""Every word the Telegram bot says, 简体中文 first, and the functions that fill them in."""
+
+from __future__ import annotations
+
+from bot.engine.model import Grade, Kind, Theme
+from bot.engine.names import NICKNAME_MAX, NicknameProblem
+from bot.services import AnswerOutcome, Profile, QuestionView, RoundSummary, UserStats
+
+MAX_MESSAGE = 4096  # Telegram's limit for one message
+
+COMMANDS = [
+    ("quiz", "开始答题（每轮10题）"),
+    ("review", "复习错题"),
+    ("me", "我的积分与正确率"),
+    ("nickname", "设置排行榜昵称"),
+    ("help", "使用说明"),
+    ("forget", "删除我的全部数据"),
+    ("start", "重新开始"),
+]
+
+WELCOME = (
+    "你好！我是禁毒知识答题机器人 🛡️\n"
+    "这里的题目来自青骄第二课堂的学习主题和权威资料，帮你认识毒品、学会拒绝、了解法律。\n\n"
+    "怎么玩：发送 /quiz 选一个主题，每轮10道题，点按钮作答，每题都有解析和出处。答错的题可以用 /review 复习。\n\n"
+    "我们保存什么：你的昵称（默认是随机生成的化名）、学段和答题记录，只用于计分、排行榜和复习。"
+    "排行榜只显示昵称，不显示你的 Telegram 名字。发送 /forget 可以随时删除全部数据。"
+)
+WELCOME_BACK = "欢迎回来，{nickname}！发送 /quiz 开始新一轮答题，/help 查看全部命令。"
+ASK_GRADE = "请先选择你的学段（只需选一次）："
+GRADE_SET = "好的，学段已设为「{grade}」。发送 /quiz 开始答题吧！"
+GRADE_BUTTONS = {Grade.PRIMARY: "小学", Grade.JUNIOR: "初中", Grade.SENIOR: "高中·中职"}
+
+PICK_THEME = "请选择答题主题："
+ALL_THEMES = "综合随机"
+ROUND_STARTED = "开始答题：{theme}，共 {total} 题。"
+REVIEW_STARTED = "开始复习错题：共 {total} 题（复习不计入排行榜积分）。"
+NO_QUESTIONS = "这个主题暂时没有适合你学段的题目，换一个主题试试吧。"
+NOTHING_TO_REVIEW = "现在没有需要复习的错题 👍 答错的题会在合适的时间回到这里。"
+
+KIND_HINTS = {Kind.SINGLE: "单选题", Kind.MULTIPLE: "多选题 · 选好后点「提交」", Kind.JUDGE: "判断题"}
+QUESTION = "{tag}第 {number}/{total} 题 · {theme} · {kind}\n\n{text}"
+REVIEW_TAG = "【复习】"
+OPTION = "{letter}. {text}"
+JUDGE_TRUE, JUDGE_FALSE = "✅ 正确", "❌ 错误"
+SUBMIT = "提交"
+YOUR_CHOICE = "你的选择：{chosen}"
+RIGHT = "✅ 回答正确！{points}"
+POINTS = "+{points} 分"
+NO_POINTS_AGAIN = "（这题以前已得过分）"
+NO_POINTS_REVIEW = "（复习不计分）"
+WRONG = "❌ 回答错误。正确答案：{answer}"
+EXPLANATION = "📖 {explanation}\n📚 来源：{source}"
+TOAST_RIGHT, TOAST_WRONG = "回答正确 ✅", "回答错误 ❌"
+
+SUMMARY = "🏁 本轮结束！\n答对 {correct}/{total} 题\n本轮得分：{earned}\n总积分：{total_points}\n连续答题：{streak} 天"
+SUMMARY_REVIEW = "🏁 复习结束！答对 {correct}/{total} 题。"
+WEAKEST = "建议复习：{theme}"
+ALL_RIGHT = "全部答对，太棒了！"
+AGAIN = "再来一轮"
+REVIEW_BUTTON = "复习错题"
+
+ME = (
+    "👤 {nickname}\n总积分：{points}\n完成轮数：{rounds}\n总正确率：{accuracy}\n连续答题：{streak} 天\n"
+    "待复习错题：{due} 道"
+)
+ME_THEME = "· {theme}：{right}/{total}（{percent}%）"
+ME_EMPTY = "还没有答题记录，发送 /quiz 开始吧！"
+
+NICKNAME_USAGE = f"用法：/nickname 昵称（1-{NICKNAME_MAX}个字，不能包含链接、@ 或特殊控制字符）"
+NICKNAME_SET = "昵称已设为「{nickname}」，排行榜上会显示这个名字。"
+NICKNAME_REASONS = {
+    NicknameProblem.EMPTY: "昵称不能为空。",
+    NicknameProblem.TOO_LONG: f"昵称太长了，最多 {NICKNAME_MAX} 个字。",
+    NicknameProblem.LINK: "昵称里不能有链接或网址。",
+    NicknameProblem.MENTION: "昵称里不能有 @ 提及。",
+    NicknameProblem.CONTROL: "昵称里有不可见的特殊字符，请换一个。",
+}
+
+FORGET_ASK = "确定要删除你的全部数据吗？积分、答题记录和错题都会被永久删除，无法恢复。"
+FORGET_YES, FORGET_NO = "确认删除", "取消"
+FORGET_DONE = "已删除你的全部数据。以后再发送 /start，就会作为新同学重新开始。"
+FORGET_NOTHING = "我们没有保存你的任何数据。"
+FORGET_CANCELLED = "已取消，你的数据都还在。"
+
+HELP = (
+    "📋 命令\n"
+    "/quiz 选主题开始一轮答题（10题）\n"
+    "/review 复习答错的题（按遗忘规律安排）\n"
+    "/me 查看积分、正确率和连续答题天数\n"
+    "/nickname 昵称：设置排行榜上显示的名字\n"
+    "/forget 删除你的全部数据\n\n"
+    "🏆 积分\n"
+    "简单题10分、中等题15分、难题20分。同一道题只有第一次答对才得分，重复刷题不会加分；复习不计分。"
+    "每天完成至少一轮，连续天数就会增加。"
+)
+USE_BUTTONS = "请点击题目下方的按钮作答（正在进行第 {number}/{total} 题）。"
+NOT_IN_ROUND = "想答题吗？发送 /quiz 开始，/help 查看全部命令。"
+UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可用命令。"
+
+ALERT_ANSWERED = "已作答"
+ALERT_STALE = "这道题已失效（本轮已结束或已开始新一轮）。发送 /quiz 开始新一轮。"
+ALERT_BAD_BUTTON = "这个按钮无法识别，请发送 /quiz 重新开始。"
+ALERT_PICK_ONE = "请至少选择一个选项再提交。"
+ERROR = "抱歉，刚才出了点问题，请稍后再试。"
+
+
+def fit(text: str) -> str:
+    """Cut a message to Telegram's length limit."""
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def theme_label(theme: Theme | None) -> str:
+    """The display name of a theme, or 综合随机 for all themes."""
+    return theme.label if theme else ALL_THEMES
+
+
+def welcome(profile: Profile) -> str:
+    """The /start greeting."""
+    text = WELCOME if profile.is_new or profile.grade is None else WELCOME_BACK.format(nickname=profile.nickname)
+    return text + ("\n\n" + ASK_GRADE if profile.grade is None else "")
+
+
+def question(view: QuestionView) -> str:
+    """A question with its lettered options."""
+    q = view.question
+    head = QUESTION.format(
+        tag=REVIEW_TAG if view.review else "",
+        number=view.number,
+        total=view.total,
+        theme=q.theme.label,
+        kind=KIND_HINTS[q.kind],
+        text=q.text,
+    )
+    if q.kind is Kind.JUDGE:
+        return fit(head)
+    options = "\n".join(OPTION.format(letter=letter, text=text) for letter, text in view.options)
+    return fit(f"{head}\n\n{options}")
+
+
+def _letters_text(view: QuestionView, letters: str) -> str:
+    if view.question.kind is Kind.JUDGE:
+        return "、".join(dict(view.options)[letter] for letter in letters)
+    return letters
+
+
+def outcome(result: AnswerOutcome) -> str:
+    """The answered question: the choice, right or wrong, the right answer, explanation and source."""
+    view = result.view
+    lines = [question(view), "", YOUR_CHOICE.format(chosen=_letters_text(view, result.chosen_shown))]
+    if result.correct:
+        if view.review:
+            bonus = NO_POINTS_REVIEW
+        else:
+            bonus = POINTS.format(points=result.points) if result.points else NO_POINTS_AGAIN
+        lines.append(RIGHT.format(points=bonus))
+    else:
+        lines.append(WRONG.format(answer=_letters_text(view, view.answer_shown)))
+    lines.append(EXPLANATION.format(explanation=view.question.explanation, source=view.question.source))
+    return fit("\n".join(lines))
+
+
+def summary(result: RoundSummary, *, review: bool) -> str:
+    """The end of a round."""
+    if review:
+        text = SUMMARY_REVIEW.format(correct=result.correct, total=result.answered)
+    else:
+        text = SUMMARY.format(
+            correct=result.correct,
+            total=result.answered,
+            earned=result.points_earned,
+            total_points=result.total_points,
+            streak=result.streak,
+        )
+    tail = WEAKEST.format(theme=result.weakest_theme.label) if result.weakest_theme else ALL_RIGHT
+    return f"{text}\n{tail}"
+
+
+def stats(data: UserStats) -> str:
+    """The /me report."""
+    if not data.answered:
+        return f"👤 {data.nickname}\n{ME_EMPTY}"
+    accuracy = f"{100 * data.correct // data.answered}%"
+    lines = [
+        ME.format(
+            nickname=data.nickname,
+            points=data.total_points,
+            rounds=data.rounds,
+            accuracy=accuracy,
+            streak=data.streak,
+            due=data.reviews_due,
+        ),
+        "",
+    ]
+    for theme in Theme:
+        if theme in data.accuracy:
+            right, total = data.accuracy[theme]
+            lines.append(ME_THEME.format(theme=theme.label, right=right, total=total, percent=100 * right // total))
+    return fit("\n".join(lines))
