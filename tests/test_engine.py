@@ -171,3 +171,33 @@ def test_local_day_uses_the_zone_not_utc():
     assert local_day(late_utc, shanghai) == date(2026, 6, 26)
     with pytest.raises(ValueError):
         local_day(datetime(2026, 6, 25, 17, 30), shanghai)
+
+
+# -- spaced review and nicknames -------------------------------------------------------------------
+
+
+def test_review_schedule_misses_come_back_sooner_than_right_answers():
+    from bot.engine.review import schedule_review
+
+    missed, missed_due = schedule_review(None, correct=False, now=NOW)
+    right, right_due = schedule_review(None, correct=True, now=NOW)
+    assert NOW < missed_due < right_due
+    again, again_due = schedule_review(right, correct=True, now=right_due)
+    assert again_due - right_due > right_due - NOW  # intervals grow with each right answer
+    assert schedule_review(missed, correct=True, now=missed_due) == schedule_review(
+        missed, correct=True, now=missed_due
+    )
+
+
+def test_nickname_rules():
+    from bot.engine.names import NicknameProblem, clean_nickname, nickname_problem, pseudonym
+
+    assert nickname_problem(clean_nickname("  禁毒  小卫士 ")) is None
+    assert clean_nickname("  禁毒  小卫士 ") == "禁毒 小卫士"
+    assert nickname_problem("") is NicknameProblem.EMPTY
+    assert nickname_problem("长" * 17) is NicknameProblem.TOO_LONG
+    assert nickname_problem("长" * 16) is None
+    assert nickname_problem("hi @bob") is NicknameProblem.MENTION
+    assert nickname_problem("www.example.com") is NicknameProblem.LINK
+    assert nickname_problem("a\u202eb") is NicknameProblem.CONTROL
+    assert pseudonym(random.Random(1)) == pseudonym(random.Random(1))

@@ -1,0 +1,90 @@
+"""A recording Bot API: a ``BaseRequest`` that answers like Telegram and remembers every call."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "禁毒答题", "username": "jindu_quiz_bot"}
+FORBIDDEN = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass
+class RecordingRequest(BaseRequest):
+    """Answers Bot API methods in-process; ``blocked_chats`` get 403 on sendMessage."""
+
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # message_id -> message as last sent/edited
+    blocked_chats: set[int] = field(default_factory=set)
+    next_message_id: int = 1000
+    now: int = 1_780_000_000
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float:
+        return 1.0
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any):
+        name = url.rsplit("/", 1)[-1]
+        params = request_data.parameters if request_data else {}
+        params = json.loads(json.dumps(params))  # plain JSON values, as Telegram would see them
+        self.calls.append(Call(name, params))
+        if name == "sendMessage" and int(params["chat_id"]) in self.blocked_chats:
+            return 403, json.dumps(FORBIDDEN).encode()
+        return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
+
+    def _result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return BOT_USER
+        if name == "sendMessage":
+            self.next_message_id += 1
+            message = {
+                "message_id": self.next_message_id,
+                "date": self.now,
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "from": BOT_USER,
+                "text": params["text"],
+            }
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            self.messages[self.next_message_id] = message
+            return message
+        if name in ("editMessageText", "editMessageReplyMarkup"):
+            message = dict(self.messages[int(params["message_id"])])
+            if "text" in params:
+                message["text"] = params["text"]
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            else:
+                message.pop("reply_markup", None)
+            self.messages[message["message_id"]] = message
+            return message
+        if name == "getUpdates":
+            return []
+        return True
+
+    # -- reading what the bot did ----------------------------------------------------------------
+
+    def of(self, method: str) -> list[Call]:
+        """Every call of one method, in order."""
+        return [c for c in self.calls if c.method == method]
+
+    def last(self, method: str) -> Call:
+        """The most recent call of one method."""
+        found = self.of(method)
+        assert found, f"no {method} call; calls were {[c.method for c in self.calls]}"
+        return found[-1]
