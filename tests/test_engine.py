@@ -182,7 +182,7 @@ def test_review_schedule_misses_come_back_sooner_than_right_answers():
     missed, missed_due = schedule_review(None, correct=False, now=NOW)
     right, right_due = schedule_review(None, correct=True, now=NOW)
     assert NOW < missed_due < right_due
-    again, again_due = schedule_review(right, correct=True, now=right_due)
+    _, again_due = schedule_review(right, correct=True, now=right_due)
     assert again_due - right_due > right_due - NOW  # intervals grow with each right answer
     assert schedule_review(missed, correct=True, now=missed_due) == schedule_review(
         missed, correct=True, now=missed_due
