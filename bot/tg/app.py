@@ -108,13 +108,21 @@ async def on_error(update: object, context: BotContext) -> None:
 
 
 class RedactToken(logging.Filter):
-    """Replace the bot token wherever it would appear in a log line."""
+    """Replace the bot token wherever it would appear in a log line, and keep expected failures short.
+
+    A refused token or an unreachable API is reported in one line; its traceback tells nothing more.
+    """
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], InvalidToken | NetworkError):
+            record.msg = f"{record.getMessage()}: {record.exc_info[1]}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
         if self.token and self.token in record.getMessage():
             record.msg = record.getMessage().replace(self.token, "<token>")
             record.args = ()
