@@ -123,10 +123,11 @@ def add_answer(session: Session, *, answer: Answer) -> Answer:
 
     The unique key (round, position) decides, so this holds across processes too.
     """
+    session.add(answer)
     try:
-        with session.begin_nested():
-            session.add(answer)
+        session.flush()  # the first write of the unit of work, so a failure leaves nothing behind
     except IntegrityError as exc:
+        session.rollback()
         raise DuplicateAnswer(f"round {answer.round_id} position {answer.position}") from exc
     return answer
 
@@ -156,7 +157,6 @@ def record_history(
     history.earned_points = history.earned_points or earned
     history.last_seen_at = now
     session.add(history)
-    session.flush()
     return history
 
 
@@ -208,7 +208,6 @@ def save_review_card(session: Session, *, user_id: int, question_id: str, card: 
         row = ReviewCard(user_id=user_id, question_id=question_id, card=card, due_at=due_at)
     row.card, row.due_at = card, due_at
     session.add(row)
-    session.flush()
 
 
 def due_review_ids(session: Session, *, user_id: int, now: datetime, limit: int) -> list[str]:

@@ -27,7 +27,7 @@ from bot.services.errors import (
 )
 from bot.services.views import AnswerOutcome, QuestionView, RoundSummary, UserStats
 from db import repo
-from db.models import Answer, Round, User
+from db.models import Answer, Round, RoundQuestion, User
 from db.session import session_scope
 
 
@@ -212,7 +212,7 @@ class QuizService:
                 now=now,
             )
             answered = {a.position for a in answers} | {position}
-            next_view = self._next_view(session, round_, answered)
+            next_view = self._next_view(session, round_, answered, slots)
             summary = None
             if next_view is None:
                 repo.finish_round(session, round_=round_, now=now)
@@ -254,8 +254,10 @@ class QuizService:
             raise RoundNotFound(str(round_id))
         return round_
 
-    def _next_view(self, session: Session, round_: Round, answered: set[int]) -> QuestionView | None:
-        for slot in repo.round_questions(session, round_id=round_.id):
+    def _next_view(
+        self, session: Session, round_: Round, answered: set[int], slots: list[RoundQuestion] | None = None
+    ) -> QuestionView | None:
+        for slot in slots if slots is not None else repo.round_questions(session, round_id=round_.id):
             if slot.position not in answered and slot.question_id in self.by_id:
                 question = self.by_id[slot.question_id]
                 review = round_.mode == "review"

@@ -64,7 +64,16 @@ class RecordingRequest(BaseRequest):
             self.messages[self.next_message_id] = message
             return message
         if name in ("editMessageText", "editMessageReplyMarkup"):
-            message = dict(self.messages[int(params["message_id"])])
+            known = self.messages.get(int(params["message_id"]))
+            message = dict(
+                known
+                or {
+                    "message_id": int(params["message_id"]),
+                    "date": self.now,
+                    "chat": {"id": int(params["chat_id"]), "type": "private"},
+                    "text": "",
+                }
+            )
             if "text" in params:
                 message["text"] = params["text"]
             if "reply_markup" in params:
