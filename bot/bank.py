@@ -67,6 +67,7 @@ class Problem:
     line: int
     question_id: str
     message: str
+    field: str = ""  # the field it is about, when there is one
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.question_id}: {self.message}"
@@ -161,122 +162,121 @@ def _load_file(path: Path, problems: list[Problem]) -> list[Question]:
         if not isinstance(entry, dict):
             problems.append(Problem(name, 0, "-", f"entry {index} of 'questions' is not a mapping"))
             continue
-        question = _validate(entry, name, problems)
+        question = validate_entry(entry, name, problems)
         if question is not None:
             questions.append(question)
     return questions
 
 
-def _validate(entry: dict[str, Any], file: str, problems: list[Problem]) -> Question | None:
+def validate_entry(entry: dict[str, Any], file: str, problems: list[Problem]) -> Question | None:
     """Turn one YAML entry into a Question, or record what is wrong with it and return None."""
     line = entry.pop(_LINE, 0)
     qid = entry.get("id")
     label = qid if isinstance(qid, str) and qid else "-"
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []
 
-    def fail(message: str) -> None:
-        errors.append(message)
+    def fail(field_name: str, message: str) -> None:
+        errors.append((field_name, message))
 
     missing = [key for key in REQUIRED if key not in entry]
     for key in missing:
-        fail(f"missing field '{key}'")
+        fail(key, f"missing field '{key}'")
     for key in entry:
         if key not in REQUIRED:
-            fail(f"unknown field '{key}'")
+            fail(key, f"unknown field '{key}'")
     for key in missing:  # check what is there; the missing ones are already reported
         entry[key] = _ABSENT
 
     if qid is not _ABSENT and (not isinstance(qid, str) or not ID_PATTERN.match(qid)):
-        fail(f"id must look like 'law-001' (lower-case letters, digits, hyphens), got {qid!r}")
+        fail("id", f"id must look like 'law-001' (lower-case letters, digits, hyphens), got {qid!r}")
     theme, kind = entry["theme"], entry["kind"]
     if theme is not _ABSENT and theme not in THEMES:
-        fail(f"theme must be one of {', '.join(THEMES)}, got {theme!r}")
+        fail("theme", f"theme must be one of {', '.join(THEMES)}, got {theme!r}")
     if kind is not _ABSENT and kind not in KINDS:
-        fail(f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        fail("kind", f"kind must be one of {', '.join(KINDS)}, got {kind!r}")
     grades = entry["grades"]
     if grades is _ABSENT:
         grades = []
     elif not isinstance(grades, list) or not grades:
-        fail("grades must be a non-empty list")
+        fail("grades", "grades must be a non-empty list")
         grades = []
     for g in grades:
         if g not in GRADES:
-            fail(f"grade must be one of {', '.join(GRADES)}, got {g!r}")
+            fail("grades", f"grade must be one of {', '.join(GRADES)}, got {g!r}")
     if len(set(map(str, grades))) != len(grades):
-        fail("grades lists a band twice")
+        fail("grades", "grades lists a band twice")
     difficulty = entry["difficulty"]
     if difficulty is not _ABSENT and (type(difficulty) is not int or difficulty not in (1, 2, 3)):
-        fail(f"difficulty must be 1, 2 or 3, got {difficulty!r}")
+        fail("difficulty", f"difficulty must be 1, 2 or 3, got {difficulty!r}")
 
     text = entry["question"]
     if text is _ABSENT:
         pass
     elif not isinstance(text, str) or not text.strip():
-        fail("question must be non-empty text")
+        fail("question", "question must be non-empty text")
     elif len(text) > MAX_QUESTION:
-        fail(f"question is {len(text)} characters, at most {MAX_QUESTION}")
+        fail("question", f"question is {len(text)} characters, at most {MAX_QUESTION}")
 
     options = entry["options"]
     if options is _ABSENT:
         options = []
     elif not isinstance(options, list) or not all(isinstance(o, str | int | float) for o in options):
-        fail("options must be a list of texts")
+        fail("options", "options must be a list of texts")
         options = []
     options = [str(o).strip() for o in options]
     if entry["options"] is not _ABSENT and not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-        fail(f"options must have {MIN_OPTIONS} to {MAX_OPTIONS} entries, got {len(options)}")
+        fail("options", f"options must have {MIN_OPTIONS} to {MAX_OPTIONS} entries, got {len(options)}")
     if any(not o for o in options):
-        fail("an option is empty")
+        fail("options", "an option is empty")
     seen_options: dict[str, str] = {}
     for letter, option in zip(LETTERS, options, strict=False):
         key = "".join(unicodedata.normalize("NFKC", option).split()).casefold()
         if key in seen_options:
-            fail(f"options {seen_options[key]} and {letter} are the same")
+            fail("options", f"options {seen_options[key]} and {letter} are the same")
         seen_options.setdefault(key, letter)
     for i, option in enumerate(options):
         if len(option) > MAX_OPTION:
-            fail(
-                f"option {LETTERS[i] if i < len(LETTERS) else i + 1} is {len(option)} characters, at most {MAX_OPTION}"
-            )
+            letter = LETTERS[i] if i < len(LETTERS) else str(i + 1)
+            fail(f"option {letter}", f"option {letter} is {len(option)} characters, at most {MAX_OPTION}")
     if kind == Kind.JUDGE and tuple(options) != JUDGE_OPTIONS:
-        fail("judge questions must have options [正确, 错误]")
+        fail("options", "judge questions must have options [正确, 错误]")
 
     answer = entry["answer"]
     letters = LETTERS[: len(options)]
     if answer is _ABSENT:
         answer = ""
     elif not isinstance(answer, str) or not answer.strip():
-        fail(f"answer must be letters such as 'A' or 'AC', got {answer!r}")
+        fail("answer", f"answer must be letters such as 'A' or 'AC', got {answer!r}")
         answer = ""
     answer = answer.strip().upper()
     if answer:
         outside = [c for c in answer if c not in letters]
         if outside:
-            fail(f"answer {answer!r} names letters outside the options {letters}")
+            fail("answer", f"answer {answer!r} names letters outside the options {letters}")
         if len(set(answer)) != len(answer):
-            fail(f"answer {answer!r} repeats a letter")
+            fail("answer", f"answer {answer!r} repeats a letter")
         if kind in (Kind.SINGLE, Kind.JUDGE) and len(answer) != 1:
-            fail(f"a {kind} question has exactly one answer letter, got {answer!r}")
+            fail("answer", f"a {kind} question has exactly one answer letter, got {answer!r}")
         if kind == Kind.MULTIPLE and len(set(answer)) < 2:
-            fail(f"a multiple question has at least two answer letters, got {answer!r}")
+            fail("answer", f"a multiple question has at least two answer letters, got {answer!r}")
 
     explanation = entry["explanation"]
     if explanation is _ABSENT:
         pass
     elif not isinstance(explanation, str) or not explanation.strip():
-        fail("explanation must be non-empty text")
+        fail("explanation", "explanation must be non-empty text")
     else:
         explanation = explanation.strip()
         if len(explanation) > MAX_EXPLANATION:
-            fail(f"explanation is {len(explanation)} characters, at most {MAX_EXPLANATION}")
+            fail("explanation", f"explanation is {len(explanation)} characters, at most {MAX_EXPLANATION}")
         if explanation.count("\n") > MAX_EXPLANATION_BREAKS:
-            fail(f"explanation has more than {MAX_EXPLANATION_BREAKS} line breaks")
+            fail("explanation", f"explanation has more than {MAX_EXPLANATION_BREAKS} line breaks")
     source = entry["source"]
     if source is not _ABSENT and (not isinstance(source, str) or not source.strip()):
-        fail("source must be non-empty text")
+        fail("source", "source must be non-empty text")
 
     if errors:
-        problems.extend(Problem(file, line, label, e) for e in errors)
+        problems.extend(Problem(file, line, label, message, field_name) for field_name, message in errors)
         return None
     return Question(
         id=qid,
@@ -303,3 +303,45 @@ def bank_stats(questions: Sequence[Question]) -> dict[str, Any]:
         "by_kind": {k: sum(q.kind == k for q in questions) for k in KINDS},
         "by_difficulty": {str(d): sum(q.difficulty == d for q in questions) for d in (1, 2, 3)},
     }
+
+
+# The bank's size and balance targets: `jindu questions stats` reports them and a test holds them.
+MIN_TOTAL = 300
+MIN_PER_THEME = 30
+MIN_PER_THEME_OVERRIDE = {Theme.YINJIANG.value: 40}
+MIN_PER_GRADE = 120
+MIN_JUDGE_SHARE = 0.20
+MIN_MULTIPLE_SHARE = 0.10
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageCheck:
+    """One target of the bank and whether it is met."""
+
+    name: str
+    actual: float
+    target: float
+
+    @property
+    def ok(self) -> bool:
+        """True when the target is met."""
+        return self.actual >= self.target
+
+
+def coverage_checks(questions: Sequence[Question]) -> list[CoverageCheck]:
+    """Every size and balance target of the bank, with the bank's actual figures."""
+    stats = bank_stats(questions)
+    total = stats["total"]
+    checks = [CoverageCheck("total", total, MIN_TOTAL)]
+    for theme in THEMES:
+        checks.append(
+            CoverageCheck(f"theme {theme}", stats["by_theme"][theme], MIN_PER_THEME_OVERRIDE.get(theme, MIN_PER_THEME))
+        )
+        levels = {q.difficulty for q in questions if q.theme == theme}
+        checks.append(CoverageCheck(f"theme {theme} difficulty levels", len(levels), 3))
+    for grade in GRADES:
+        checks.append(CoverageCheck(f"grade {grade}", stats["by_grade"][grade], MIN_PER_GRADE))
+    share = (lambda kind: round(stats["by_kind"][kind] / total, 3)) if total else (lambda kind: 0.0)
+    checks.append(CoverageCheck("judge share", share(Kind.JUDGE.value), MIN_JUDGE_SHARE))
+    checks.append(CoverageCheck("multiple share", share(Kind.MULTIPLE.value), MIN_MULTIPLE_SHARE))
+    return checks

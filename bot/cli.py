@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot import __version__
-from bot.bank import Bank, bank_stats, load_bank, question_files
+from bot.bank import Bank, bank_stats, coverage_checks, load_bank, packaged_questions_dir, question_files
 from bot.engine.model import GRADES, THEMES, Grade, Theme
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -121,11 +121,13 @@ def cmd_questions_check(args: argparse.Namespace) -> int:
 
 
 def cmd_questions_stats(args: argparse.Namespace) -> int:
-    """Totals by theme, grade band, kind and difficulty."""
+    """Totals by theme, grade band, kind and difficulty, and the coverage targets."""
     files = [Path(f) for f in args.files] if args.files else None
     bank = load_bank(files)
     stats = bank_stats(bank.questions)
+    checks = coverage_checks(bank.questions)
     if args.json:
+        stats["coverage"] = [{"name": c.name, "actual": c.actual, "target": c.target, "ok": c.ok} for c in checks]
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
         print(f"题目总数 total: {stats['total']}")
@@ -138,9 +140,62 @@ def cmd_questions_stats(args: argparse.Namespace) -> int:
             for name, count in counts.items():
                 label = f"{name} {enum(name).label}" if enum else name
                 print(f"  {label}: {count}")
+        print("\n覆盖目标 coverage targets:")
+        for c in checks:
+            print(f"  {'✓' if c.ok else '✗'} {c.name}: {c.actual} (target {c.target})")
     if bank.problems:
         print(f"注意：{len(bank.problems)} 个问题未计入，请运行 jindu questions check", file=sys.stderr)
         return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def _bank_dir() -> Path:
+    settings = _settings()
+    return settings.questions_dir or packaged_questions_dir()
+
+
+def cmd_questions_export(args: argparse.Namespace) -> int:
+    """Write the bank as CSV (UTF-8 with BOM, for Excel and WPS)."""
+    from bot.bank_io import export_csv
+
+    bank = load_bank(question_files(_bank_dir()))
+    if not bank.ok:
+        for problem in bank.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEMS
+    text = "\ufeff" + export_csv(bank.questions)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8", newline="")
+        print(f"已导出 {len(bank.questions)} 道题到 {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(text.encode("utf-8"))
+    return EXIT_OK
+
+
+def cmd_questions_import(args: argparse.Namespace) -> int:
+    """Merge a CSV into the bank's YAML files; nothing is written when a row is wrong."""
+    from bot.bank_io import import_csv
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return EXIT_USAGE
+    into = Path(args.into) if args.into else None
+    if into is not None and into.suffix not in (".yaml", ".yml"):
+        print(f"--into must name a .yaml file, got {into}", file=sys.stderr)
+        return EXIT_USAGE
+    result = import_csv(path, bank_dir=_bank_dir(), into=into)
+    if result.problems:
+        for problem in result.problems:
+            print(f"{path}: {problem}")
+        print(f"{len(result.problems)} problem(s); nothing was written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(
+        f"added {len(result.added)}, updated {len(result.updated)}, files written {len(result.written)}",
+        file=sys.stderr,
+    )
+    for written in result.written:
+        print(f"  {written}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -181,6 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("files", nargs="*", help="题目 YAML 文件（默认：内置题库）")
     stats.add_argument("--json", action="store_true", help="输出 JSON")
     stats.set_defaults(func=cmd_questions_stats)
+    export = qsub.add_parser("export", help="导出题库（CSV，UTF-8 带 BOM，可用 Excel/WPS 编辑）")
+    export.add_argument("--format", choices=["csv"], default="csv", help="导出格式（目前只有 csv）")
+    export.add_argument("--out", help="输出文件（默认：标准输出）")
+    export.set_defaults(func=cmd_questions_export)
+    imp = qsub.add_parser("import", help="从 CSV 导入题目：同 id 更新，新 id 追加；有错误则不写入")
+    imp.add_argument("file", help="CSV 文件（UTF-8，带或不带 BOM）")
+    imp.add_argument("--into", help="新题目追加到的 YAML 文件（默认：按主题 questions/THEME.yaml）")
+    imp.set_defaults(func=cmd_questions_import)
     questions.set_defaults(func=lambda _args: (questions.print_help(), EXIT_USAGE)[1])
     return parser
 
