@@ -7,7 +7,7 @@ import logging
 from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus
 
-from bot.services import NicknameRejected, NothingToReview
+from bot.services import NicknameRejected, NoQuestions, NothingToReview
 from bot.tg import keyboards, texts
 from bot.tg.context import BotContext, identity
 
@@ -23,8 +23,23 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def quiz(update: Update, context: BotContext) -> None:
-    """Offer the theme picker."""
-    await update.effective_message.reply_text(texts.PICK_THEME, reply_markup=keyboards.themes())
+    """Offer the theme picker, or start at once with /quiz THEME."""
+    if not context.args:
+        await update.effective_message.reply_text(texts.PICK_THEME, reply_markup=keyboards.themes())
+        return
+    understood, theme = texts.theme_from_words(" ".join(context.args))
+    if not understood:
+        await update.effective_message.reply_text(texts.QUIZ_USAGE)
+        return
+    try:
+        view = context.quiz.start_round(identity(update), theme=theme)
+    except NoQuestions:
+        await update.effective_message.reply_text(texts.NO_QUESTIONS)
+        return
+    await update.effective_message.reply_text(
+        texts.ROUND_STARTED.format(theme=texts.theme_label(theme), total=view.total)
+    )
+    await update.effective_message.reply_text(texts.question(view), reply_markup=keyboards.answers(view))
 
 
 async def review(update: Update, context: BotContext) -> None:

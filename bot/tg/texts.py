@@ -31,6 +31,9 @@ GRADE_SET = "好的，学段已设为「{grade}」。发送 /quiz 开始答题�
 GRADE_BUTTONS = {Grade.PRIMARY: "小学", Grade.JUNIOR: "初中", Grade.SENIOR: "高中·中职"}
 
 PICK_THEME = "请选择答题主题："
+QUIZ_USAGE = (
+    "用法：/quiz 或 /quiz 主题。主题可选：" + "、".join(f"{t.value}（{t.label}）" for t in Theme) + "、all（综合随机）"
+)
 ALL_THEMES = "综合随机"
 ROUND_STARTED = "开始答题：{theme}，共 {total} 题。"
 REVIEW_STARTED = "开始复习错题：共 {total} 题（复习不计入排行榜积分）。"
@@ -102,6 +105,17 @@ ALERT_STALE = "这道题已失效（本轮已结束或已开始新一轮）。�
 ALERT_BAD_BUTTON = "这个按钮无法识别，请发送 /quiz 重新开始。"
 ALERT_PICK_ONE = "请至少选择一个选项再提交。"
 ERROR = "抱歉，刚才出了点问题，请稍后再试。"
+
+
+_THEME_WORDS: dict[str, Theme | None] = (
+    {t.value: t for t in Theme} | {t.label: t for t in Theme} | {"all": None, "综合": None, ALL_THEMES: None}
+)
+
+
+def theme_from_words(words: str) -> tuple[bool, Theme | None]:
+    """Read a theme typed after /quiz: (understood, theme); theme None means all themes."""
+    key = words.strip().lower()
+    return (key in _THEME_WORDS, _THEME_WORDS.get(key))
 
 
 def fit(text: str) -> str:

@@ -152,3 +152,13 @@ def test_token_is_redacted_from_log_lines():
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "POST https://host/bot%s/getMe failed", (TOKEN,), None)
     RedactToken(TOKEN).filter(record)
     assert TOKEN not in record.getMessage() and "<token>" in record.getMessage()
+
+
+async def test_quiz_with_a_theme_argument_starts_at_once_and_a_wrong_one_gets_usage(bot):
+    await bot.send(UID, "/quiz 体育")
+    assert bot.request.last("sendMessage").params["text"] == texts.QUIZ_USAGE
+    assert bot.services.quiz.active_question(bot.who(UID)) is None
+    await bot.send(UID, "/quiz 印江禁毒实践")
+    assert bot.last_message()["text"].startswith("第 1/10 题 · 印江禁毒实践")
+    await bot.send(UID, "/quiz law")
+    assert bot.last_message()["text"].startswith("第 1/10 题 · 法律法规")
