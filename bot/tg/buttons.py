@@ -80,8 +80,7 @@ async def answer(update: Update, context: BotContext) -> None:
         view = result.next_question
         await chat.send_message(texts.question(view), reply_markup=keyboards.answers(view))
     else:
-        summary = texts.summary(result.summary, review=result.summary.review)
-        await chat.send_message(summary, reply_markup=keyboards.after_round())
+        await chat.send_message(texts.summary(result.summary), reply_markup=keyboards.after_round())
 
 
 async def toggle(update: Update, context: BotContext) -> None:

@@ -173,9 +173,9 @@ def outcome(result: AnswerOutcome) -> str:
     return fit("\n".join(lines))
 
 
-def summary(result: RoundSummary, *, review: bool) -> str:
-    """The end of a round."""
-    if review:
+def summary(result: RoundSummary) -> str:
+    """The end of a round (a review round has no points to show)."""
+    if result.review:
         text = SUMMARY_REVIEW.format(correct=result.correct, total=result.answered)
     else:
         text = SUMMARY.format(
