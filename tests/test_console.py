@@ -153,3 +153,19 @@ def test_broken_bank_stops_the_console_with_the_problems(tmp_path):
     )
     assert result.returncode == 1
     assert "b-001: theme must be one of" in result.stderr
+
+
+def test_a_reader_that_goes_away_does_not_cause_a_traceback(judge_env):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console", "-n", "4"],
+        cwd=ROOT,
+        env={**os.environ, **judge_env},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    _, err = proc.communicate(input=b"A\nB\nA\nB\n", timeout=60)
+    assert proc.returncode == 0
+    assert b"Traceback" not in err
