@@ -195,3 +195,16 @@ async def test_again_button_shows_the_theme_picker(bot):
         await bot.answer_current(UID)
     await bot.press(UID, "q")
     assert bot.request.last("sendMessage").params["text"] == texts.PICK_THEME
+
+
+async def test_a_review_round_ends_with_its_own_summary(bot, clock):
+    await _start_round(bot, "history")
+    for _ in range(10):
+        await bot.answer_current(UID, right=False)
+    clock.advance(minutes=2)
+    await bot.send(UID, "/review")
+    for _ in range(10):
+        await bot.answer_current(UID)
+    summary = bot.last_message()["text"]
+    assert summary.startswith("🏁 复习结束！答对 10/10 题") and "总积分" not in summary
+    assert bot.services.quiz.stats(bot.who(UID)).total_points == 0
