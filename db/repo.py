@@ -80,6 +80,20 @@ def get_round(session: Session, *, round_id: int) -> Round | None:
     return session.get(Round, round_id)
 
 
+def owned_round(session: Session, *, round_id: int, channel: str, external_id: str) -> Round | None:
+    """A round by id, only if it belongs to the user known by ``external_id`` on ``channel``."""
+    return session.exec(
+        select(Round)
+        .join(User, col(User.id) == col(Round.user_id))
+        .where(Round.id == round_id, User.channel == channel, User.external_id == external_id)
+    ).first()
+
+
+def answered_positions(session: Session, *, round_id: int) -> set[int]:
+    """The positions of a round that have an answer."""
+    return set(session.exec(select(Answer.position).where(Answer.round_id == round_id)))
+
+
 def latest_active_round(session: Session, *, user_id: int) -> Round | None:
     """The user's most recent unfinished round."""
     return session.exec(

@@ -130,7 +130,7 @@ class QuizService:
             round_ = repo.latest_active_round(session, user_id=user.id) if user else None
             if round_ is None:
                 return None
-            answered = {a.position for a in repo.round_answers(session, round_id=round_.id)}
+            answered = repo.answered_positions(session, round_id=round_.id)
             return self._next_view(session, round_, answered)
 
     def current_question(self, who: Identity, round_id: int) -> QuestionView:
@@ -143,7 +143,7 @@ class QuizService:
             round_ = self._own_round(session, who, round_id)
             if round_.status != "active":
                 raise RoundClosed(str(round_id))
-            answered = {a.position for a in repo.round_answers(session, round_id=round_id)}
+            answered = repo.answered_positions(session, round_id=round_id)
             view = self._next_view(session, round_, answered)
             if view is None:
                 raise RoundClosed(str(round_id))
@@ -163,8 +163,8 @@ class QuizService:
             slots = repo.round_questions(session, round_id=round_id)
             if not 0 <= position < len(slots):
                 raise RoundNotFound(f"round {round_id} has no position {position}")
-            answers = repo.round_answers(session, round_id=round_id)
-            if any(a.position == position for a in answers):
+            answered = repo.answered_positions(session, round_id=round_id)
+            if position in answered:
                 raise AlreadyAnswered(f"round {round_id} position {position}")
             if round_.status != "active":
                 raise RoundClosed(str(round_id))
@@ -211,7 +211,7 @@ class QuizService:
                 earned=points > 0,
                 now=now,
             )
-            answered = {a.position for a in answers} | {position}
+            answered = answered | {position}
             next_view = self._next_view(session, round_, answered, slots)
             summary = None
             if next_view is None:
@@ -248,9 +248,8 @@ class QuizService:
     # -- helpers -----------------------------------------------------------------------------
 
     def _own_round(self, session: Session, who: Identity, round_id: int) -> Round:
-        user = repo.find_user(session, channel=who.channel, external_id=who.external_id)
-        round_ = repo.get_round(session, round_id=round_id)
-        if user is None or round_ is None or round_.user_id != user.id:
+        round_ = repo.owned_round(session, round_id=round_id, channel=who.channel, external_id=who.external_id)
+        if round_ is None:
             raise RoundNotFound(str(round_id))
         return round_
 
