@@ -37,6 +37,8 @@ REQUIRED = (
     "source",
 )
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+# Options are shuffled when shown, so an explanation may not point at "选项A", "B项" or "前三项".
+OPTION_REFERENCE = re.compile(r"选项\s*[A-F]|(?<![A-Za-z])[A-F]\s*[项、]\s*[A-F]?|[前后][一二两三四五]项")
 _LINE = "__line__"
 _ABSENT = object()  # stands in for a missing field so later checks skip it
 
@@ -271,6 +273,13 @@ def validate_entry(entry: dict[str, Any], file: str, problems: list[Problem]) ->
             fail("explanation", f"explanation is {len(explanation)} characters, at most {MAX_EXPLANATION}")
         if explanation.count("\n") > MAX_EXPLANATION_BREAKS:
             fail("explanation", f"explanation has more than {MAX_EXPLANATION_BREAKS} line breaks")
+        reference = OPTION_REFERENCE.search(explanation)
+        if reference:
+            fail(
+                "explanation",
+                f"explanation points at options by letter or position ({reference[0]!r}); "
+                "options are shuffled when shown, name them instead",
+            )
     source = entry["source"]
     if source is not _ABSENT and (not isinstance(source, str) or not source.strip()):
         fail("source", "source must be non-empty text")

@@ -89,3 +89,16 @@ def test_stats_count_every_key_including_zeros():
     assert stats["by_grade"] == {"primary": 1, "junior": 1, "senior": 2}
     assert stats["by_kind"] == {"single": 1, "multiple": 1, "judge": 1}
     assert stats["by_difficulty"] == {"1": 2, "2": 0, "3": 1}
+
+
+def test_explanations_may_not_point_at_shuffled_options(tmp_path: Path):
+    path = tmp_path / "ref.yaml"
+    path.write_text(
+        "questions:\n  - id: r-001\n    theme: law\n    grades: [senior]\n    kind: single\n    difficulty: 1\n"
+        "    question: 哪一项对？\n    options: [甲, 乙, 丙]\n    answer: A\n"
+        "    explanation: 前两项都对，但只有甲是法律原文。\n    source: 来源\n",
+        encoding="utf-8",
+    )
+    assert [p.message for p in load_bank([path]).problems] == [
+        "explanation points at options by letter or position ('前两项'); options are shuffled when shown, name them instead"
+    ]
