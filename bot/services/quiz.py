@@ -92,17 +92,7 @@ class QuizService:
             )
             if not chosen:
                 raise NoQuestions(f"no questions for theme={theme} grade={grade}")
-            repo.abandon_active_rounds(session, user_id=user.id)
-            pairs = [(q.id, shuffle_options(q, self.rng)) for q in chosen]
-            round_ = repo.create_round(
-                session,
-                user_id=user.id,
-                theme=theme.value if theme else None,
-                grade=grade.value if grade else None,
-                questions=pairs,
-                now=self.clock(),
-            )
-            return QuestionView(round_.id, 0, len(pairs), chosen[0], pairs[0][1])
+            return self._open_round(session, user, chosen, theme=theme, grade=grade, mode="quiz")
 
     def start_review(self, who: Identity, *, size: int = REVIEW_ROUND_SIZE) -> QuestionView:
         """Start a review round of the user's due missed questions (earns no points).
@@ -116,12 +106,7 @@ class QuizService:
             chosen = [self.by_id[qid] for qid in due if qid in self.by_id][:size]
             if not chosen:
                 raise NothingToReview(who.external_id)
-            repo.abandon_active_rounds(session, user_id=user.id)
-            pairs = [(q.id, shuffle_options(q, self.rng)) for q in chosen]
-            round_ = repo.create_round(
-                session, user_id=user.id, theme=None, grade=None, questions=pairs, now=self.clock(), mode="review"
-            )
-            return QuestionView(round_.id, 0, len(pairs), chosen[0], pairs[0][1], review=True)
+            return self._open_round(session, user, chosen, theme=None, grade=None, mode="review")
 
     def active_question(self, who: Identity) -> QuestionView | None:
         """The next unanswered question of the user's unfinished round, if there is one."""
@@ -246,6 +231,30 @@ class QuizService:
             )
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _open_round(
+        self,
+        session: Session,
+        user: User,
+        chosen: list[Question],
+        *,
+        theme: Theme | None,
+        grade: Grade | None,
+        mode: str,
+    ) -> QuestionView:
+        """Replace the user's unfinished round with one of ``chosen``, options shuffled; its first question."""
+        repo.abandon_active_rounds(session, user_id=user.id)
+        pairs = [(q.id, shuffle_options(q, self.rng)) for q in chosen]
+        round_ = repo.create_round(
+            session,
+            user_id=user.id,
+            theme=theme.value if theme else None,
+            grade=grade.value if grade else None,
+            questions=pairs,
+            now=self.clock(),
+            mode=mode,
+        )
+        return QuestionView(round_.id, 0, len(pairs), chosen[0], pairs[0][1], review=mode == "review")
 
     def _own_round(self, session: Session, who: Identity, round_id: int) -> Round:
         round_ = repo.owned_round(session, round_id=round_id, channel=who.channel, external_id=who.external_id)

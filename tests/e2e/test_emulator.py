@@ -186,6 +186,15 @@ def _question(player: Player, number: int, after: int = 0) -> dict[str, Any]:
     )
 
 
+def _answer_questions(player: Player, numbers: range, *, after: int) -> int:
+    """Answer questions ``numbers`` in turn; returns the id of the last one answered."""
+    for number in numbers:
+        question = _question(player, number, after=after)
+        _answer(player, question)
+        after = question["id"]
+    return after
+
+
 def test_a_student_plays_and_the_bot_survives_a_restart(emulator, tmp_path):
     emulator_port, shim = emulator
     player = Player(emulator_port)
@@ -201,11 +210,7 @@ def test_a_student_plays_and_the_bot_survives_a_restart(emulator, tmp_path):
         player.command("/quiz")
         picker = player.wait_for(lambda m: "t:all" in buttons(m), "the theme picker")
         player.press(picker, "t:all")
-        last = picker["id"]
-        for number in range(1, 11):
-            question = _question(player, number, after=last)
-            _answer(player, question)
-            last = question["id"]
+        _answer_questions(player, range(1, 11), after=picker["id"])
         summary = player.wait_for(lambda m: m["text"].startswith("🏁 本轮结束"), "the summary")
         assert "本轮得分" in summary["text"] and set(buttons(summary)) == {"q", "r"}
 
@@ -216,21 +221,13 @@ def test_a_student_plays_and_the_bot_survives_a_restart(emulator, tmp_path):
         player.press(summary, "q")
         picker = player.wait_for(lambda m: "t:all" in buttons(m) and m["id"] > summary["id"], "the picker again")
         player.press(picker, "t:law")
-        last = picker["id"]
-        for number in range(1, 4):
-            question = _question(player, number, after=last)
-            _answer(player, question)
-            last = question["id"]
+        last = _answer_questions(player, range(1, 4), after=picker["id"])
         pending = _question(player, 4, after=last)
         assert bot.stop() == 0, (tmp_path / "bot.log").read_text()
 
         bot.start()  # a new process: the pending button still works and the round goes on
         _answer(player, pending)
-        last = pending["id"]
-        for number in range(5, 11):
-            question = _question(player, number, after=last)
-            _answer(player, question)
-            last = question["id"]
+        last = _answer_questions(player, range(5, 11), after=pending["id"])
         final = player.wait_for(lambda m: m["text"].startswith("🏁 本轮结束") and m["id"] > last, "the second summary")
         assert "答对" in final["text"]
     finally:
