@@ -36,7 +36,13 @@ REQUIRED = (
     "explanation",
     "source",
 )
+OPTIONAL = ("fact",)
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+FACT_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_FACT = 40
+# Two questions whose wording is at least this similar (character bigrams, Dice) should share a
+# fact key; `check` warns about them otherwise.
+NEAR_DUPLICATE = 0.8
 # Options are shuffled when shown, so an explanation may not point at "选项A", "B项" or "前三项".
 OPTION_REFERENCE = re.compile(r"选项\s*[A-F]|(?<![A-Za-z])[A-F]\s*[项、]\s*[A-F]?|[前后][一二两三四五]项")
 _LINE = "__line__"
@@ -70,17 +76,20 @@ class Problem:
     question_id: str
     message: str
     field: str = ""  # the field it is about, when there is one
+    warning: bool = False  # a warning is printed but does not make the bank invalid
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.question_id}: {self.message}"
+        level = "warning: " if self.warning else ""
+        return f"{self.file}:{self.line}: {self.question_id}: {level}{self.message}"
 
 
 @dataclass
 class Bank:
-    """The loaded questions and every problem found while loading them."""
+    """The loaded questions, every problem found while loading them, and warnings."""
 
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -132,7 +141,59 @@ def load_bank(paths: Iterable[Path] | None = None) -> Bank:
             bank.questions.append(question)
     order = {str(path): i for i, path in enumerate(files)}
     bank.problems.sort(key=lambda p: (order.get(p.file, len(order)), p.line))
+    bank.warnings = near_duplicate_warnings(bank.questions)
     return bank
+
+
+def bigrams(text: str) -> frozenset[str]:
+    """The character bigrams of a text without spaces and punctuation."""
+    kept = normalized_text(text)
+    return frozenset(kept[i : i + 2] for i in range(len(kept) - 1)) or frozenset([kept])
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    """Dice coefficient of two bigram sets: 1.0 for the same wording, 0.0 for nothing shared."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
+
+
+def near_duplicates(
+    questions: Sequence[Question], threshold: float = NEAR_DUPLICATE
+) -> list[tuple[Question, Question, float]]:
+    """Pairs (earlier, later, similarity) whose question and options read nearly the same and that
+    do not share a fact key."""
+    keyed = [(bigrams(q.text + "".join(q.options)), i, q) for i, q in enumerate(questions)]
+    keyed.sort(key=lambda item: len(item[0]))
+    pairs = []
+    for n, (grams, i, q) in enumerate(keyed):
+        # Dice >= t needs the smaller set to be at least t / (2 - t) of the larger one.
+        floor = len(grams) * threshold / (2 - threshold)
+        for other, j, p in reversed(keyed[:n]):
+            if len(other) < floor:
+                break
+            if q.fact is not None and q.fact == p.fact:
+                continue
+            score = similarity(grams, other)
+            if score >= threshold:
+                first, second = (p, q) if j < i else (q, p)
+                pairs.append((first, second, score))
+    pairs.sort(key=lambda pair: (pair[1].file, pair[1].line, pair[0].id))
+    return pairs
+
+
+def near_duplicate_warnings(questions: Sequence[Question]) -> list[Problem]:
+    """One warning per near-identical pair without a shared fact key, on the later question."""
+    return [
+        Problem(
+            second.file,
+            second.line,
+            second.id,
+            f"wording nearly the same as {first.file}:{first.line} ({first.id}), similarity {score:.2f}: "
+            "give both the same 'fact' key if they ask one fact, else reword one",
+            "question",
+            warning=True,
+        )
+        for first, second, score in near_duplicates(questions)
+    ]
 
 
 def _problem(question: Question, message: str) -> Problem:
@@ -184,7 +245,7 @@ def validate_entry(entry: dict[str, Any], file: str, problems: list[Problem]) ->
     for key in missing:
         fail(key, f"missing field '{key}'")
     for key in entry:
-        if key not in REQUIRED:
+        if key not in REQUIRED and key not in OPTIONAL:
             fail(key, f"unknown field '{key}'")
     for key in missing:  # check what is there; the missing ones are already reported
         entry[key] = _ABSENT
@@ -283,6 +344,13 @@ def validate_entry(entry: dict[str, Any], file: str, problems: list[Problem]) ->
     source = entry["source"]
     if source is not _ABSENT and (not isinstance(source, str) or not source.strip()):
         fail("source", "source must be non-empty text")
+    fact = entry.get("fact")
+    if fact is not None and (not isinstance(fact, str) or len(fact) > MAX_FACT or not FACT_PATTERN.match(fact)):
+        fail(
+            "fact",
+            f"fact must be a short key such as 'wastewater-testing' (lower-case ASCII letters, digits, "
+            f"hyphens, at most {MAX_FACT} characters), got {fact!r}",
+        )
 
     if errors:
         problems.extend(Problem(file, line, label, message, field_name) for field_name, message in errors)
@@ -298,16 +366,19 @@ def validate_entry(entry: dict[str, Any], file: str, problems: list[Problem]) ->
         answer="".join(sorted(answer)),
         explanation=explanation,
         source=source.strip(),
+        fact=fact,
         file=file,
         line=line,
     )
 
 
 def bank_stats(questions: Sequence[Question]) -> dict[str, Any]:
-    """Totals by theme, grade band, kind and difficulty (every known key present, zeros too)."""
+    """Totals by theme, grade band, kind and difficulty, and the distinct facts (fact groups) of each
+    theme (every known key present, zeros too)."""
     return {
         "total": len(questions),
         "by_theme": {t: sum(q.theme == t for q in questions) for t in THEMES},
+        "facts_by_theme": {t: len({q.group for q in questions if q.theme == t}) for t in THEMES},
         "by_grade": {g: sum(g in q.grades for q in questions) for g in GRADES},
         "by_kind": {k: sum(q.kind == k for q in questions) for k in KINDS},
         "by_difficulty": {str(d): sum(q.difficulty == d for q in questions) for d in (1, 2, 3)},

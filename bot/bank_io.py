@@ -17,7 +17,19 @@ import yaml
 from bot.bank import Problem, load_bank, normalized_text, question_files, validate_entry
 from bot.engine.model import LETTERS, Grade, Kind, Question, Theme
 
-CSV_COLUMNS = ["id", "theme", "grades", "kind", "difficulty", "question", *LETTERS, "answer", "explanation", "source"]
+CSV_COLUMNS = [
+    "id",
+    "theme",
+    "grades",
+    "kind",
+    "difficulty",
+    "question",
+    *LETTERS,
+    "answer",
+    "explanation",
+    "source",
+    "fact",
+]
 # What curriculum staff may type instead of the keys.
 _THEME_NAMES = {t.label: t.value for t in Theme}
 _GRADE_NAMES = {g.label: g.value for g in Grade} | {"高中": "senior", "中职": "senior", "小学高年级": "primary"}
@@ -55,6 +67,8 @@ def dump_questions(questions: Sequence[Question]) -> str:
             f"    explanation: {_scalar(q.explanation)}",
             f"    source: {_scalar(q.source)}",
         ]
+        if q.fact:
+            out.append(f"    fact: {_scalar(q.fact)}")
     return "\n".join(out) + "\n"
 
 
@@ -81,6 +95,7 @@ def export_csv(questions: Sequence[Question]) -> str:
                 q.answer,
                 q.explanation,
                 q.source,
+                q.fact or "",
             ]
         )
     return buffer.getvalue()
@@ -132,7 +147,7 @@ def _entry(row: dict[str, str]) -> dict[str, object]:
     difficulty: object = cell("difficulty")
     if isinstance(difficulty, str) and difficulty.removesuffix(".0").isdigit():
         difficulty = int(difficulty.removesuffix(".0"))
-    return {
+    entry: dict[str, object] = {
         "id": cell("id"),
         "theme": _THEME_NAMES.get(cell("theme"), cell("theme")),
         "grades": [_GRADE_NAMES.get(g, g) for g in grades_text.split()],
@@ -144,6 +159,9 @@ def _entry(row: dict[str, str]) -> dict[str, object]:
         "explanation": (row.get("explanation") or "").strip(),
         "source": cell("source"),
     }
+    if cell("fact"):
+        entry["fact"] = cell("fact")
+    return entry
 
 
 def _column(problem: Problem) -> str:
@@ -198,10 +216,13 @@ def import_csv(path: Path, *, bank_dir: Path, into: Path | None = None) -> Impor
         seen_ids[question.id] = row_number
         imported.append((row_number, question))
 
+    keep_facts = "fact" not in (reader.fieldnames or [])  # a sheet without the column keeps the keys
     for _row, question in imported:
         target = home.get(question.id) or into or bank_dir / f"{question.theme.value}.yaml"
         questions = by_file.setdefault(target, [])
         index = next((i for i, q in enumerate(questions) if q.id == question.id), None)
+        if index is not None and keep_facts:
+            question = replace(question, fact=questions[index].fact)
         if index is None:
             questions.append(question)
             result.added.append(question.id)

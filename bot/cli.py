@@ -109,15 +109,16 @@ def cmd_questions_check(args: argparse.Namespace) -> int:
                 print(f"{f}: no such file", file=sys.stderr)
             return EXIT_USAGE
     bank = load_bank(files)
-    for problem in bank.problems:
+    for problem in [*bank.problems, *bank.warnings]:  # warnings do not fail the check
         print(problem)
+    warned = f", {len(bank.warnings)} warning(s)" if bank.warnings else ""
     if bank.problems:
         print(
-            f"{len(bank.problems)} problem(s) in {len(files) if files else 'the packaged'} file(s)",
+            f"{len(bank.problems)} problem(s){warned} in {len(files) if files else 'the packaged'} file(s)",
             file=sys.stderr,
         )
         return EXIT_PROBLEMS
-    print(f"OK: {len(bank.questions)} questions", file=sys.stderr)
+    print(f"OK: {len(bank.questions)} questions{warned}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -132,7 +133,11 @@ def cmd_questions_stats(args: argparse.Namespace) -> int:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
         print(f"题目总数 total: {stats['total']}")
-        labels = {"by_theme": (Theme, "主题 theme"), "by_grade": (Grade, "学段 grade")}
+        labels = {
+            "by_theme": (Theme, "主题 theme"),
+            "facts_by_theme": (Theme, "知识点 distinct facts by theme"),
+            "by_grade": (Grade, "学段 grade"),
+        }
         for key, counts in stats.items():
             if key == "total":
                 continue

@@ -88,6 +88,8 @@ class Question:
         answer: The right letters, sorted, e.g. ``"B"`` or ``"AC"``.
         explanation: What the student learns after answering.
         source: Where the fact is from.
+        fact: The key of the fact it tests, shared by every question that asks the same fact
+            (across themes too); ``None`` when no other question asks it.
         file: The file it was read from (for error messages), may be empty.
         line: The line its entry starts on, 0 when unknown.
     """
@@ -102,6 +104,7 @@ class Question:
     answer: str
     explanation: str
     source: str
+    fact: str | None = None
     file: str = ""
     line: int = 0
 
@@ -109,3 +112,8 @@ class Question:
     def letters(self) -> str:
         """The option letters of this question in original order, e.g. ``"ABCD"``."""
         return LETTERS[: len(self.options)]
+
+    @property
+    def group(self) -> str:
+        """Its fact group: the ``fact`` key, or its own id when it has none (``#`` keeps them apart)."""
+        return self.fact or f"#{self.id}"

@@ -44,8 +44,10 @@ def select_round(
 
     Questions the user has not seen come first (in random order), then the least recently seen.
     Within each of these tiers the round aims for a mix of difficulties (see ``DIFFICULTY_MIX``)
-    and fills up from the same tier when one level runs short. The result is ordered easy to
-    hard, and is the same for the same inputs and the same ``rng`` state.
+    and fills up from the same tier when one level runs short. A round never holds two questions
+    of one fact group (``Question.group``: questions sharing a ``fact`` key ask the same fact), so
+    a student is not asked one fact twice. The result is ordered easy to hard, and is the same for
+    the same inputs and the same ``rng`` state.
 
     Args:
         questions: The whole bank (or any subset).
@@ -56,7 +58,8 @@ def select_round(
         grade: Restrict to one grade band, or ``None`` for all.
 
     Returns:
-        Up to ``size`` distinct questions; fewer only when the filter leaves fewer.
+        Up to ``size`` distinct questions of distinct fact groups; fewer only when the filter
+        leaves fewer groups.
     """
     if size < 1:
         raise ValueError("size must be at least 1")
@@ -69,15 +72,27 @@ def select_round(
 
     quota = difficulty_quota(size)
     chosen: list[Question] = []
+    groups: set[str] = set()
+
+    def take(q: Question) -> None:
+        chosen.append(q)
+        groups.add(q.group)
+
     for tier in (unseen, seen):
         rest = []
         for q in tier:
+            if q.group in groups:
+                continue
             if len(chosen) < size and quota[q.difficulty] > 0:
                 quota[q.difficulty] -= 1
-                chosen.append(q)
+                take(q)
             else:
                 rest.append(q)
-        chosen.extend(rest[: size - len(chosen)])
+        for q in rest:
+            if len(chosen) >= size:
+                break
+            if q.group not in groups:
+                take(q)
         if len(chosen) >= size:
             break
     position = {q.id: i for i, q in enumerate(chosen)}
