@@ -153,3 +153,30 @@ def test_import_cli_usage_errors(tmp_path):
     header_only.write_text("id,question\n", encoding="utf-8")
     result = jindu("questions", "import", str(header_only), env={"JINDU_QUESTIONS_DIR": str(tmp_path)})
     assert result.returncode == 1 and "missing column(s)" in result.stdout
+
+
+def test_the_fact_column_round_trips_and_a_sheet_without_it_keeps_the_keys(bank_copy, tmp_path):
+    rows = _rows(export_csv(load_bank(question_files(bank_copy)).questions))
+    assert CSV_COLUMNS[-1] == "fact" and all("fact" in row for row in rows)
+    keyed = dict(rows[0], fact="new-fact-key")
+    result = import_csv(_write_csv(tmp_path / "keyed.csv", [keyed]), bank_dir=bank_copy)
+    assert (result.problems, result.updated) == ([], [keyed["id"]])
+    assert load_bank(question_files(bank_copy)).by_id()[keyed["id"]].fact == "new-fact-key"
+    again = _rows(export_csv(load_bank(question_files(bank_copy)).questions))
+    assert again[0]["fact"] == "new-fact-key"
+
+    before = _snapshot(bank_copy)
+    old_sheet = tmp_path / "old.csv"  # a sheet saved before the column existed
+    columns = [c for c in CSV_COLUMNS if c != "fact"]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerow(again[0])
+    old_sheet.write_text(buffer.getvalue(), encoding="utf-8")
+    result = import_csv(old_sheet, bank_dir=bank_copy)
+    assert (result.problems, result.updated, result.written) == ([], [], [])
+    assert _snapshot(bank_copy) == before
+
+    bad = dict(again[0], fact="Not A Slug")
+    result = import_csv(_write_csv(tmp_path / "bad.csv", [bad]), bank_dir=bank_copy)
+    assert [(p.row, p.column) for p in result.problems] == [(2, "fact")]
