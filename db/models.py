@@ -4,15 +4,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+# Keys that grow are 64-bit. SQLite keeps INTEGER, which is already 64-bit there and is the only type
+# that makes a primary key the autoincrementing rowid.
+BigKey = BigInteger().with_variant(Integer(), "sqlite")
+MAX_KEY = 2**63 - 1
+ACTIVE = text("status = 'active'")
+EARNED = text("points > 0")
 
 
 def utc_column(*, nullable: bool = False, index: bool = False) -> Column:
     """A timezone-aware UTC timestamp column (SQLite keeps no zone, so it is normalised on read)."""
     return Column(DateTime(timezone=True), nullable=nullable, index=index)
+
+
+def id_column() -> Column:
+    """A 64-bit autoincrementing primary key."""
+    return Column(BigKey, primary_key=True, autoincrement=True)
+
+
+def key_column(target: str, *, primary_key: bool = False) -> Column:
+    """A 64-bit foreign key to ``target`` (``table.column``) that is deleted with its row."""
+    return Column(BigKey, ForeignKey(target, ondelete="CASCADE"), primary_key=primary_key, nullable=False)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -34,7 +49,7 @@ class User(SQLModel, table=True):
 
     __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_user_channel_external"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, sa_column=id_column())
     channel: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
     nickname: str = Field(max_length=32)
@@ -47,10 +62,14 @@ class User(SQLModel, table=True):
 class Round(SQLModel, table=True):
     """One quiz round of a user: the questions were fixed when it started."""
 
-    __table_args__ = (Index("ix_round_user_status", "user_id", "status"),)
+    __table_args__ = (
+        Index("ix_round_user_status", "user_id", "status"),
+        # At most one active round per user, whatever races: the database decides.
+        Index("uq_round_one_active", "user_id", unique=True, sqlite_where=ACTIVE, postgresql_where=ACTIVE),
+    )
 
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    id: int | None = Field(default=None, sa_column=id_column())
+    user_id: int = Field(sa_column=key_column("user.id"))
     theme: str | None = Field(default=None, max_length=16)
     grade: str | None = Field(default=None, max_length=16)
     size: int
@@ -63,7 +82,7 @@ class Round(SQLModel, table=True):
 class RoundQuestion(SQLModel, table=True):
     """A question of a round at its position, with the option order it is shown in."""
 
-    round_id: int = Field(foreign_key="round.id", primary_key=True, ondelete="CASCADE")
+    round_id: int = Field(sa_column=key_column("round.id", primary_key=True))
     position: int = Field(primary_key=True)
     question_id: str = Field(max_length=32)
     shown_order: str = Field(max_length=6)
@@ -75,12 +94,16 @@ class Answer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("round_id", "position", name="uq_answer_round_position"),
         Index("ix_answer_user_question", "user_id", "question_id"),
+        # Points for a question are earned once per user: the first right answer in a quiz round.
+        Index(
+            "uq_answer_points_once", "user_id", "question_id", unique=True, sqlite_where=EARNED, postgresql_where=EARNED
+        ),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    round_id: int = Field(foreign_key="round.id", ondelete="CASCADE")
+    id: int | None = Field(default=None, sa_column=id_column())
+    round_id: int = Field(sa_column=key_column("round.id"))
     position: int
-    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    user_id: int = Field(sa_column=key_column("user.id"))
     question_id: str = Field(max_length=32)
     theme: str = Field(max_length=16)
     chosen: str = Field(max_length=6)  # original letters
@@ -92,7 +115,7 @@ class Answer(SQLModel, table=True):
 class QuestionHistory(SQLModel, table=True):
     """What one user has done with one question: selection and points read this."""
 
-    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(sa_column=key_column("user.id", primary_key=True))
     question_id: str = Field(primary_key=True, max_length=32)
     times_seen: int = 0
     times_correct: int = 0
@@ -105,7 +128,7 @@ class ReviewCard(SQLModel, table=True):
 
     __table_args__ = (Index("ix_reviewcard_user_due", "user_id", "due_at"),)
 
-    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    user_id: int = Field(sa_column=key_column("user.id", primary_key=True))
     question_id: str = Field(primary_key=True, max_length=32)
     card: str = Field(max_length=1024)
     due_at: datetime = Field(sa_column=utc_column())

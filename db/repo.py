@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, delete, exists, func, literal, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from db.models import Answer, QuestionHistory, ReviewCard, Round, RoundQuestion, User, as_utc
 
+# Exactly-once rules are the database's: unique keys decide, written as upserts (INSERT ... ON
+# CONFLICT) that SQLite and PostgreSQL both understand, never as a read followed by a write.
 
-class DuplicateAnswer(Exception):
-    """The round position already has an answer."""
+
+def _insert(session: Session, model: type):
+    """An INSERT for ``model`` in the session's dialect, so that ``on_conflict_*`` is available."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model.__table__)
 
 
 # -- users ---------------------------------------------------------------------------------------
@@ -24,12 +30,19 @@ def find_user(session: Session, *, channel: str, external_id: str) -> User | Non
     return session.exec(select(User).where(User.channel == channel, User.external_id == external_id)).first()
 
 
-def create_user(session: Session, *, channel: str, external_id: str, nickname: str, now: datetime) -> User:
-    """Insert a new user."""
-    user = User(channel=channel, external_id=external_id, nickname=nickname, created_at=now)
-    session.add(user)
-    session.flush()
-    return user
+def upsert_user(session: Session, *, channel: str, external_id: str, nickname: str, now: datetime) -> tuple[User, bool]:
+    """The user known by ``external_id`` on ``channel``, inserted on first contact; the flag says it is new.
+
+    Two first contacts at once insert one row: the second insert does nothing and reads the first.
+    """
+    inserted = session.exec(
+        _insert(session, User)
+        .values(channel=channel, external_id=external_id, nickname=nickname, blocked=False, created_at=now)
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(User.__table__.c.id)
+    ).first()
+    user = find_user(session, channel=channel, external_id=external_id)
+    return user, inserted is not None
 
 
 def delete_user(session: Session, *, user_id: int) -> None:
@@ -43,6 +56,11 @@ def delete_user(session: Session, *, user_id: int) -> None:
 
 
 # -- rounds --------------------------------------------------------------------------------------
+
+
+def lock_user(session: Session, *, user_id: int) -> None:
+    """Hold the user's row until the unit of work ends (PostgreSQL); SQLite's BEGIN IMMEDIATE already does."""
+    session.exec(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def abandon_active_rounds(session: Session, *, user_id: int) -> int:
@@ -115,12 +133,13 @@ def round_answers(session: Session, *, round_id: int) -> list[Answer]:
     return list(session.exec(select(Answer).where(Answer.round_id == round_id).order_by(col(Answer.position))))
 
 
-def finish_round(session: Session, *, round_: Round, now: datetime) -> None:
-    """Mark a round finished."""
-    round_.status = "finished"
-    round_.finished_at = now
-    session.add(round_)
-    session.flush()
+def finish_round(session: Session, *, round_id: int, now: datetime) -> None:
+    """Mark an active round finished."""
+    session.exec(
+        update(Round)
+        .where(col(Round.id) == round_id, col(Round.status) == "active")
+        .values(status="finished", finished_at=now)
+    )
 
 
 def finished_round_times(session: Session, *, user_id: int) -> list[datetime]:
@@ -132,18 +151,93 @@ def finished_round_times(session: Session, *, user_id: int) -> list[datetime]:
 # -- answers and history -------------------------------------------------------------------------
 
 
-def add_answer(session: Session, *, answer: Answer) -> Answer:
-    """Insert an answer; raises ``DuplicateAnswer`` if its round position was already answered.
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A position of a round, its question and option order, and whether it has an answer."""
 
-    The unique key (round, position) decides, so this holds across processes too.
+    position: int
+    question_id: str
+    shown_order: str
+    answered: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoundState:
+    """A round as an answer needs it, read in one query."""
+
+    id: int
+    user_id: int
+    status: str
+    mode: str
+    slots: list[Slot]
+
+
+def round_state(session: Session, *, round_id: int, channel: str, external_id: str) -> RoundState | None:
+    """The round with its positions, if it belongs to the user; its row stays locked (PostgreSQL)."""
+    r, q, a, u = Round.__table__, RoundQuestion.__table__, Answer.__table__, User.__table__
+    rows = session.exec(
+        select(r.c.id, r.c.user_id, r.c.status, r.c.mode, q.c.position, q.c.question_id, q.c.shown_order, a.c.id)
+        .select_from(r.join(u, u.c.id == r.c.user_id).join(q, q.c.round_id == r.c.id))
+        .outerjoin(a, (a.c.round_id == r.c.id) & (a.c.position == q.c.position))
+        .where(r.c.id == round_id, u.c.channel == channel, u.c.external_id == external_id)
+        .order_by(q.c.position)
+        .with_for_update(of=r)
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    slots = [Slot(row[4], row[5], row[6], row[7] is not None) for row in rows]
+    return RoundState(first[0], first[1], first[2], first[3], slots)
+
+
+def earned_and_card(session: Session, *, user_id: int, question_id: str) -> tuple[bool, str | None]:
+    """Whether the user already earned points for the question, and its review card (one query)."""
+    a, c = Answer.__table__, ReviewCard.__table__
+    earned = exists().where(a.c.user_id == user_id, a.c.question_id == question_id, a.c.points > 0)
+    card = select(c.c.card).where(c.c.user_id == user_id, c.c.question_id == question_id).scalar_subquery()
+    row = session.exec(select(earned.label("earned"), card.label("card"))).one()
+    return bool(row[0]), row[1]
+
+
+def insert_answer(session: Session, *, answer: Answer) -> bool:
+    """Insert an answer unless its round position has one; False when it had (nothing written).
+
+    The unique key (round, position) decides, so this holds across threads and processes.
     """
-    session.add(answer)
-    try:
-        session.flush()  # the first write of the unit of work, so a failure leaves nothing behind
-    except IntegrityError as exc:
-        session.rollback()
-        raise DuplicateAnswer(f"round {answer.round_id} position {answer.position}") from exc
-    return answer
+    values = answer.model_dump(exclude={"id"})
+    inserted = session.exec(
+        _insert(session, Answer)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["round_id", "position"])
+        .returning(Answer.__table__.c.id)
+    ).first()
+    return inserted is not None
+
+
+def record_history(
+    session: Session, *, user_id: int, question_id: str, correct: bool, earned: bool, now: datetime
+) -> None:
+    """Count one more answer of the user to a question (``x = x + 1`` in one upsert)."""
+    h = QuestionHistory.__table__
+    statement = _insert(session, QuestionHistory).values(
+        user_id=user_id,
+        question_id=question_id,
+        times_seen=1,
+        times_correct=int(correct),
+        earned_points=earned,
+        last_seen_at=now,
+    )
+    session.exec(
+        statement.on_conflict_do_update(
+            index_elements=["user_id", "question_id"],
+            set_={
+                "times_seen": h.c.times_seen + 1,
+                "times_correct": h.c.times_correct + int(correct),
+                "earned_points": h.c.earned_points | literal(earned),
+                "last_seen_at": now,
+            },
+        )
+    )
 
 
 def last_seen(session: Session, *, user_id: int) -> dict[str, datetime]:
@@ -152,26 +246,6 @@ def last_seen(session: Session, *, user_id: int) -> dict[str, datetime]:
         select(QuestionHistory.question_id, QuestionHistory.last_seen_at).where(QuestionHistory.user_id == user_id)
     )
     return {qid: as_utc(at) for qid, at in rows}
-
-
-def get_history(session: Session, *, user_id: int, question_id: str) -> QuestionHistory | None:
-    """The user's history with one question."""
-    return session.get(QuestionHistory, (user_id, question_id))
-
-
-def record_history(
-    session: Session, *, user_id: int, question_id: str, correct: bool, earned: bool, now: datetime
-) -> QuestionHistory:
-    """Count one more answer of the user to a question."""
-    history = get_history(session, user_id=user_id, question_id=question_id)
-    if history is None:
-        history = QuestionHistory(user_id=user_id, question_id=question_id, last_seen_at=now)
-    history.times_seen += 1
-    history.times_correct += int(correct)
-    history.earned_points = history.earned_points or earned
-    history.last_seen_at = now
-    session.add(history)
-    return history
 
 
 def total_points(session: Session, *, user_id: int) -> int:
@@ -210,18 +284,13 @@ def set_blocked(session: Session, *, user: User, blocked: bool) -> None:
 # -- spaced review -------------------------------------------------------------------------------
 
 
-def get_review_card(session: Session, *, user_id: int, question_id: str) -> ReviewCard | None:
-    """The review card of one question for one user."""
-    return session.get(ReviewCard, (user_id, question_id))
-
-
 def save_review_card(session: Session, *, user_id: int, question_id: str, card: str, due_at: datetime) -> None:
-    """Insert or update a review card."""
-    row = get_review_card(session, user_id=user_id, question_id=question_id)
-    if row is None:
-        row = ReviewCard(user_id=user_id, question_id=question_id, card=card, due_at=due_at)
-    row.card, row.due_at = card, due_at
-    session.add(row)
+    """Insert or update a review card (one upsert)."""
+    session.exec(
+        _insert(session, ReviewCard)
+        .values(user_id=user_id, question_id=question_id, card=card, due_at=due_at)
+        .on_conflict_do_update(index_elements=["user_id", "question_id"], set_={"card": card, "due_at": due_at})
+    )
 
 
 def due_review_ids(session: Session, *, user_id: int, now: datetime, limit: int) -> list[str]:

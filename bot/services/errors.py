@@ -39,3 +39,7 @@ class NicknameRejected(ServiceError):
 
 class UnknownUser(ServiceError):
     """Nothing is stored about this user."""
+
+
+class InvalidIdentity(ServiceError):
+    """A user name or id that does not fit what is stored (too long, empty, or a rule broken)."""

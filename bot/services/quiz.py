@@ -11,12 +11,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.engine.grading import grade, points_for
-from bot.engine.model import THEMES, Grade, Question, Theme
+from bot.engine.model import THEMES, Grade, Kind, Question, Theme
 from bot.engine.review import REVIEW_ROUND_SIZE, schedule_review
 from bot.engine.selection import DEFAULT_ROUND_SIZE, select_round
 from bot.engine.shuffle import shuffle_options, to_original
 from bot.engine.streak import local_day, streak_length
-from bot.services.common import Identity, ensure_user, utc_now
+from bot.services.common import Identity, ensure_user, utc_now, valid_key
 from bot.services.errors import (
     AlreadyAnswered,
     InvalidChoice,
@@ -27,8 +27,8 @@ from bot.services.errors import (
 )
 from bot.services.views import AnswerOutcome, QuestionView, RoundSummary, UserStats
 from db import repo
-from db.models import Answer, Round, RoundQuestion, User
-from db.session import session_scope
+from db.models import Answer, Round, User
+from db.session import read_scope, session_scope
 
 
 class QuizService:
@@ -110,13 +110,13 @@ class QuizService:
 
     def active_question(self, who: Identity) -> QuestionView | None:
         """The next unanswered question of the user's unfinished round, if there is one."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             user = repo.find_user(session, channel=who.channel, external_id=who.external_id)
             round_ = repo.latest_active_round(session, user_id=user.id) if user else None
             if round_ is None:
                 return None
-            answered = repo.answered_positions(session, round_id=round_.id)
-            return self._next_view(session, round_, answered)
+            state = repo.round_state(session, round_id=round_.id, channel=who.channel, external_id=who.external_id)
+            return self._next_of(state) if state else None
 
     def current_question(self, who: Identity, round_id: int) -> QuestionView:
         """The first unanswered question of an active round of this user.
@@ -124,12 +124,13 @@ class QuizService:
         Raises:
             RoundNotFound, RoundClosed.
         """
-        with session_scope(self.engine) as session:
-            round_ = self._own_round(session, who, round_id)
-            if round_.status != "active":
-                raise RoundClosed(str(round_id))
-            answered = repo.answered_positions(session, round_id=round_id)
-            view = self._next_view(session, round_, answered)
+        if not valid_key(round_id):
+            raise RoundNotFound(str(round_id))
+        with read_scope(self.engine) as session:
+            state = repo.round_state(session, round_id=round_id, channel=who.channel, external_id=who.external_id)
+            if state is None:
+                raise RoundNotFound(str(round_id))
+            view = self._next_of(state) if state.status == "active" else None
             if view is None:
                 raise RoundClosed(str(round_id))
             return view
@@ -138,70 +139,67 @@ class QuizService:
         """Grade and store the answer ``shown`` (letters as displayed) at ``position`` of a round.
 
         Exactly once: a second answer for the same position raises ``AlreadyAnswered`` and
-        changes nothing. The round finishes with its last answer.
+        changes nothing; the (round, position) key decides, also between processes. The round
+        finishes with its last answer. This is the hot path of a classroom: a handful of Core
+        statements in one transaction (round and positions in one query, then the inserts).
 
         Raises:
             RoundNotFound, RoundClosed, AlreadyAnswered, InvalidChoice.
         """
+        if not valid_key(round_id):
+            raise RoundNotFound(str(round_id))
         with session_scope(self.engine) as session:
-            round_ = self._own_round(session, who, round_id)
-            slots = repo.round_questions(session, round_id=round_id)
-            if not 0 <= position < len(slots):
+            state = repo.round_state(session, round_id=round_id, channel=who.channel, external_id=who.external_id)
+            if state is None:
+                raise RoundNotFound(str(round_id))
+            if not 0 <= position < len(state.slots):
                 raise RoundNotFound(f"round {round_id} has no position {position}")
-            answered = repo.answered_positions(session, round_id=round_id)
-            if position in answered:
+            slot = state.slots[position]
+            if slot.answered:
                 raise AlreadyAnswered(f"round {round_id} position {position}")
-            if round_.status != "active":
+            if state.status != "active":
                 raise RoundClosed(str(round_id))
-            slot = slots[position]
             question = self.by_id.get(slot.question_id)
             if question is None:  # the question left the bank after the round began
                 raise RoundClosed(f"question {slot.question_id} is no longer in the bank")
-            review_round = round_.mode == "review"
-            view = QuestionView(round_id, position, len(slots), question, slot.shown_order, review=review_round)
-            try:
-                chosen = to_original(slot.shown_order, shown)
-            except ValueError as exc:
-                raise InvalidChoice(str(exc)) from exc
-            if not chosen:
-                raise InvalidChoice("no option chosen")
-
+            chosen = self._chosen(question, slot.shown_order, shown)
+            review_round = state.mode == "review"
             now = self.clock()
             correct = grade(question, chosen)
-            history = repo.get_history(session, user_id=round_.user_id, question_id=question.id)
-            earned_before = bool(history and history.earned_points)
+            earned_before, card = repo.earned_and_card(session, user_id=state.user_id, question_id=question.id)
             # Review answers practise; only quiz rounds earn leaderboard points.
             points = 0 if review_round else points_for(question, correct=correct, earned_before=earned_before)
-            self._schedule_review(session, round_.user_id, question.id, correct=correct, now=now, force=review_round)
-            answer = Answer(
-                round_id=round_id,
-                position=position,
-                user_id=round_.user_id,
-                question_id=question.id,
-                theme=question.theme.value,
-                chosen=chosen,
-                correct=correct,
-                points=points,
-                answered_at=now,
-            )
-            try:
-                repo.add_answer(session, answer=answer)
-            except repo.DuplicateAnswer as exc:
-                raise AlreadyAnswered(str(exc)) from exc
-            repo.record_history(
+            stored = repo.insert_answer(
                 session,
-                user_id=round_.user_id,
-                question_id=question.id,
-                correct=correct,
-                earned=points > 0,
-                now=now,
+                answer=Answer(
+                    round_id=round_id,
+                    position=position,
+                    user_id=state.user_id,
+                    question_id=question.id,
+                    theme=question.theme.value,
+                    chosen=chosen,
+                    correct=correct,
+                    points=points,
+                    answered_at=now,
+                ),
             )
-            answered = answered | {position}
-            next_view = self._next_view(session, round_, answered, slots)
+            if not stored:  # another process answered this position between our read and write
+                raise AlreadyAnswered(f"round {round_id} position {position}")
+            repo.record_history(
+                session, user_id=state.user_id, question_id=question.id, correct=correct, earned=points > 0, now=now
+            )
+            if card is not None or not correct or review_round:
+                # A miss starts a review card; a question that has one is rescheduled by every answer.
+                new_card, due = schedule_review(card, correct=correct, now=now)
+                repo.save_review_card(
+                    session, user_id=state.user_id, question_id=question.id, card=new_card, due_at=due
+                )
+            view = QuestionView(round_id, position, len(state.slots), question, slot.shown_order, review=review_round)
+            next_view = self._next_of(state, answered={position})
             summary = None
             if next_view is None:
-                repo.finish_round(session, round_=round_, now=now)
-                summary = self._summary(session, round_)
+                repo.finish_round(session, round_id=round_id, now=now)
+                summary = self._summary(session, repo.get_round(session, round_id=round_id))
             return AnswerOutcome(
                 view=view,
                 chosen_shown="".join(sorted(set(shown.upper()))),
@@ -213,7 +211,7 @@ class QuizService:
 
     def summary(self, who: Identity, round_id: int) -> RoundSummary:
         """Score, points and streak of a round (finished or not)."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return self._summary(session, self._own_round(session, who, round_id))
 
     def stats(self, who: Identity) -> UserStats:
@@ -243,6 +241,7 @@ class QuizService:
         mode: str,
     ) -> QuestionView:
         """Replace the user's unfinished round with one of ``chosen``, options shuffled; its first question."""
+        repo.lock_user(session, user_id=user.id)  # two /quiz at once: one after the other
         repo.abandon_active_rounds(session, user_id=user.id)
         pairs = [(q.id, shuffle_options(q, self.rng)) for q in chosen]
         round_ = repo.create_round(
@@ -262,25 +261,33 @@ class QuizService:
             raise RoundNotFound(str(round_id))
         return round_
 
-    def _next_view(
-        self, session: Session, round_: Round, answered: set[int], slots: list[RoundQuestion] | None = None
-    ) -> QuestionView | None:
-        for slot in slots if slots is not None else repo.round_questions(session, round_id=round_.id):
-            if slot.position not in answered and slot.question_id in self.by_id:
+    def _next_of(self, state: repo.RoundState, answered: set[int] = frozenset()) -> QuestionView | None:
+        """The first position without an answer (``answered`` adds positions answered just now)."""
+        for slot in state.slots:
+            if not slot.answered and slot.position not in answered and slot.question_id in self.by_id:
                 question = self.by_id[slot.question_id]
-                review = round_.mode == "review"
-                return QuestionView(round_.id, slot.position, round_.size, question, slot.shown_order, review=review)
+                review = state.mode == "review"
+                return QuestionView(
+                    state.id, slot.position, len(state.slots), question, slot.shown_order, review=review
+                )
         return None
 
-    def _schedule_review(
-        self, session: Session, user_id: int, question_id: str, *, correct: bool, now: datetime, force: bool
-    ) -> None:
-        """A miss starts a review card; a question that has one is rescheduled by every answer."""
-        card = repo.get_review_card(session, user_id=user_id, question_id=question_id)
-        if card is None and correct and not force:
-            return
-        state, due = schedule_review(card.card if card else None, correct=correct, now=now)
-        repo.save_review_card(session, user_id=user_id, question_id=question_id, card=state, due_at=due)
+    @staticmethod
+    def _chosen(question: Question, order: str, shown: str) -> str:
+        """The original letters behind ``shown``; a single-choice or judge question takes exactly one.
+
+        Raises:
+            InvalidChoice: no letter, a letter that is no option, or several for a one-answer question.
+        """
+        try:
+            chosen = to_original(order, shown)
+        except ValueError as exc:
+            raise InvalidChoice(str(exc)) from exc
+        if not chosen:
+            raise InvalidChoice("no option chosen")
+        if question.kind is not Kind.MULTIPLE and len(chosen) != 1:
+            raise InvalidChoice(f"{question.kind.value} question takes one letter, got {shown!r}")
+        return chosen
 
     def _summary(self, session: Session, round_: Round) -> RoundSummary:
         answers = repo.round_answers(session, round_id=round_.id)
