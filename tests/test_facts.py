@@ -187,3 +187,7 @@ def test_near_duplicates_compare_the_options_too(tmp_path: Path):
         encoding="utf-8",
     )
     assert near_duplicates(load_bank([path]).questions) == []
+
+
+def test_the_packaged_bank_has_no_unkeyed_near_duplicates():
+    assert [str(w) for w in load_bank().warnings] == []
