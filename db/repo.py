@@ -158,7 +158,12 @@ class Slot:
     position: int
     question_id: str
     shown_order: str
-    answered: bool
+    answered_at: datetime | None  # None: no answer yet
+
+    @property
+    def answered(self) -> bool:
+        """Whether the position has an answer."""
+        return self.answered_at is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +181,9 @@ def round_state(session: Session, *, round_id: int, channel: str, external_id: s
     """The round with its positions, if it belongs to the user; its row stays locked (PostgreSQL)."""
     r, q, a, u = Round.__table__, RoundQuestion.__table__, Answer.__table__, User.__table__
     rows = session.exec(
-        select(r.c.id, r.c.user_id, r.c.status, r.c.mode, q.c.position, q.c.question_id, q.c.shown_order, a.c.id)
+        select(
+            r.c.id, r.c.user_id, r.c.status, r.c.mode, q.c.position, q.c.question_id, q.c.shown_order, a.c.answered_at
+        )
         .select_from(r.join(u, u.c.id == r.c.user_id).join(q, q.c.round_id == r.c.id))
         .outerjoin(a, (a.c.round_id == r.c.id) & (a.c.position == q.c.position))
         .where(r.c.id == round_id, u.c.channel == channel, u.c.external_id == external_id)
@@ -186,7 +193,7 @@ def round_state(session: Session, *, round_id: int, channel: str, external_id: s
     if not rows:
         return None
     first = rows[0]
-    slots = [Slot(row[4], row[5], row[6], row[7] is not None) for row in rows]
+    slots = [Slot(row[4], row[5], row[6], as_utc(row[7])) for row in rows]
     return RoundState(first[0], first[1], first[2], first[3], slots)
 
 

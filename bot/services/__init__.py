@@ -4,6 +4,7 @@ from bot.services.accounts import AccountService
 from bot.services.common import Identity
 from bot.services.errors import (
     AlreadyAnswered,
+    Busy,
     InvalidChoice,
     NicknameRejected,
     NoQuestions,
@@ -19,6 +20,7 @@ __all__ = [
     "AccountService",
     "AlreadyAnswered",
     "AnswerOutcome",
+    "Busy",
     "Identity",
     "InvalidChoice",
     "NicknameRejected",

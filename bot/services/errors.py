@@ -1,5 +1,7 @@
 """What a use case refuses; adapters turn each into a short message for the person."""
 
+from db.session import DatabaseBusy as Busy  # noqa: F401  (the database stayed locked; nothing was changed)
+
 
 class ServiceError(Exception):
     """Base class: the request changed nothing."""
@@ -14,7 +16,15 @@ class RoundClosed(ServiceError):
 
 
 class AlreadyAnswered(ServiceError):
-    """This question of the round has an answer already (double tap, re-delivered update)."""
+    """This question of the round has an answer already (double tap, re-delivered update).
+
+    ``resend`` is the round's current question when the press looks like a student searching for
+    it (the answer is older than a double tap), e.g. after sending the next question failed.
+    """
+
+    def __init__(self, message: str, *, resend: object | None = None) -> None:
+        super().__init__(message)
+        self.resend = resend
 
 
 class InvalidChoice(ServiceError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -29,6 +29,11 @@ from bot.services.views import AnswerOutcome, QuestionView, RoundSummary, UserSt
 from db import repo
 from db.models import Answer, Round, User
 from db.session import read_scope, session_scope
+
+
+# A second press on an answered question within this time is a double tap (the first is being shown);
+# a later one means the student is looking for their question (for instance sending it failed).
+DOUBLE_TAP = timedelta(seconds=5)
 
 
 class QuizService:
@@ -156,7 +161,7 @@ class QuizService:
                 raise RoundNotFound(f"round {round_id} has no position {position}")
             slot = state.slots[position]
             if slot.answered:
-                raise AlreadyAnswered(f"round {round_id} position {position}")
+                raise AlreadyAnswered(f"round {round_id} position {position}", resend=self._resend(state, slot))
             if state.status != "active":
                 raise RoundClosed(str(round_id))
             question = self.by_id.get(slot.question_id)
@@ -215,9 +220,13 @@ class QuizService:
             return self._summary(session, self._own_round(session, who, round_id))
 
     def stats(self, who: Identity) -> UserStats:
-        """Points, finished rounds, streak and accuracy per theme of a user."""
-        with session_scope(self.engine) as session:
-            user = self._user(session, who)
+        """Points, finished rounds, streak and accuracy per theme of a user (a reader: it waits for no writer)."""
+        with read_scope(self.engine) as session:
+            user = repo.find_user(session, channel=who.channel, external_id=who.external_id)
+        if user is None:  # first contact: registering is a write
+            with session_scope(self.engine) as session:
+                user = self._user(session, who)
+        with read_scope(self.engine) as session:
             accuracy = repo.accuracy_by_theme(session, user_id=user.id)
             return UserStats(
                 nickname=user.nickname,
@@ -271,6 +280,12 @@ class QuizService:
                     state.id, slot.position, len(state.slots), question, slot.shown_order, review=review
                 )
         return None
+
+    def _resend(self, state: repo.RoundState, slot: repo.Slot) -> QuestionView | None:
+        """The current question, when a press on an answered one is no double tap but a search for it."""
+        if state.status != "active" or self.clock() - slot.answered_at < DOUBLE_TAP:
+            return None
+        return self._next_of(state)
 
     @staticmethod
     def _chosen(question: Question, order: str, shown: str) -> str:

@@ -6,9 +6,9 @@ import logging
 import sys
 
 from telegram import BotCommand, Update
+from telegram.constants import ChatType
 from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -21,7 +21,9 @@ from telegram.request import BaseRequest
 
 from bot.tg import buttons, commands, texts
 from bot.tg import callbacks as cb
-from bot.tg.context import BotApplication, BotContext, BotData, BotServices, identity
+from bot.services import Busy
+from bot.tg.concurrency import MessageRateLimiter, PerUserUpdateProcessor
+from bot.tg.context import BotApplication, BotContext, BotData, BotServices, database_workers, identity
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +44,17 @@ def build_application(
         .token(token)
         .base_url(base_url)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .concurrent_updates(PerUserUpdateProcessor())
         .post_init(_register_commands)
+        .post_shutdown(_stop_workers)
     )
     if rate_limited:
-        builder = builder.rate_limiter(AIORateLimiter())
+        builder = builder.rate_limiter(MessageRateLimiter())
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     app.bot_data.services = services
+    app.bot_data.workers = database_workers()
     register_handlers(app)
     return app
 
@@ -73,6 +78,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(buttons.pick_theme, pattern=cb.matches(cb.PickTheme)))
     app.add_handler(CallbackQueryHandler(buttons.pick_grade, pattern=cb.matches(cb.PickGrade)))
     app.add_handler(CallbackQueryHandler(buttons.new_quiz, pattern=cb.matches(cb.NewQuiz)))
+    app.add_handler(CallbackQueryHandler(buttons.continue_round, pattern=cb.matches(cb.ContinueRound)))
     app.add_handler(CallbackQueryHandler(buttons.start_review, pattern=cb.matches(cb.StartReview)))
     app.add_handler(CallbackQueryHandler(buttons.confirm_forget, pattern=cb.matches(cb.Forget)))
     # Last: whatever did not parse above (forged, truncated, old) gets an alert.
@@ -86,54 +92,69 @@ async def _register_commands(app: BotApplication) -> None:
     await app.bot.set_my_commands([BotCommand(name, description) for name, description in texts.COMMANDS])
 
 
+async def _stop_workers(app: BotApplication) -> None:
+    app.bot_data.workers.shutdown(wait=True)
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log the error once; mark users who blocked the bot; tell the user in one short line."""
     error = context.error
     if not isinstance(update, Update):
         log.error("error outside an update: %r", error, exc_info=error)
         return
+    private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
     if isinstance(error, Forbidden):
-        if update.effective_user is not None:
-            context.accounts.set_blocked(identity(update), blocked=True)
-        log.info("user %s blocked the bot; marked", getattr(update.effective_user, "id", "?"))
+        if private and update.effective_user is not None:  # in a group a 403 is about the group, not the user
+            await context.run(context.accounts.set_blocked, identity(update), blocked=True)
+        log.info("update %s: the bot may not write to this chat (%s)", update.update_id, error)
         return
-    log.error("error while handling update %s: %r", update.update_id, error, exc_info=error)
+    if isinstance(error, Busy):
+        log.warning("update %s: the database stayed locked; the user is asked to retry", update.update_id)
+        message = texts.BUSY
+    else:
+        log.error("error while handling update %s: %r", update.update_id, error, exc_info=error)
+        message = texts.ERROR
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(texts.ERROR, show_alert=True)
+            await update.callback_query.answer(message, show_alert=True)
         elif update.effective_chat is not None:
-            await update.effective_chat.send_message(texts.ERROR)
+            await update.effective_chat.send_message(message)
     except TelegramError:  # e.g. the query was answered before the error; nothing more to say
         pass
 
 
-class RedactToken(logging.Filter):
-    """Replace the bot token wherever it would appear in a log line, and keep expected failures short.
+class RedactingFormatter(logging.Formatter):
+    """Formats log records with the bot token replaced everywhere, tracebacks included.
 
-    A refused token or an unreachable API is reported in one line; its traceback tells nothing more.
+    Redaction happens on the final text, so a token inside an exception message, a URL in a
+    traceback or a ``%r`` of a request never leaves the process. A refused token or an unreachable
+    API is reported in one line: its traceback tells nothing more.
     """
 
-    def __init__(self, token: str) -> None:
-        super().__init__()
+    def __init__(self, token: str, fmt: str) -> None:
+        super().__init__(fmt)
         self.token = token
 
-    def filter(self, record: logging.LogRecord) -> bool:
+    def format(self, record: logging.LogRecord) -> str:
         if record.exc_info and isinstance(record.exc_info[1], InvalidToken | NetworkError):
-            record.msg = f"{record.getMessage()}: {record.exc_info[1]}"
-            record.args = ()
-            record.exc_info = None
-            record.exc_text = None
-        if self.token and self.token in record.getMessage():
-            record.msg = record.getMessage().replace(self.token, "<token>")
-            record.args = ()
-        return True
+            record = logging.makeLogRecord(record.__dict__)
+            record.msg, record.args = f"{record.getMessage()}: {record.exc_info[1]}", ()
+            record.exc_info = record.exc_text = None
+        text = super().format(record)
+        return text.replace(self.token, "<token>") if self.token else text
+
+    def formatException(self, ei) -> str:  # noqa: N802  (logging's name)
+        text = super().formatException(ei)
+        return text.replace(self.token, "<token>") if self.token else text
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def configure_logging(token: str) -> None:
     """Log to stderr, without request URLs (they carry the token) and with the token redacted."""
     handler = logging.StreamHandler()
-    handler.addFilter(RedactToken(token))
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter(token, LOG_FORMAT))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("httpx").setLevel(logging.WARNING)
 

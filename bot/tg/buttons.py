@@ -19,7 +19,7 @@ async def pick_grade(update: Update, context: BotContext) -> None:
     """Store the grade band chosen at /start."""
     query = update.callback_query
     data = cb.parse(query.data)
-    context.accounts.set_grade(identity(update), data.grade)
+    await context.run(context.accounts.set_grade, identity(update), data.grade)
     await query.answer()
     await query.edit_message_text(texts.GRADE_SET.format(grade=texts.GRADE_BUTTONS[data.grade]))
 
@@ -29,7 +29,7 @@ async def pick_theme(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.parse(query.data)
     try:
-        view = context.quiz.start_round(identity(update), theme=data.theme)
+        view = await context.run(context.quiz.start_round, identity(update), theme=data.theme)
     except NoQuestions:
         await query.answer(texts.NO_QUESTIONS, show_alert=True)
         return
@@ -49,7 +49,7 @@ async def start_review(update: Update, context: BotContext) -> None:
     """复习错题 button: start a review round."""
     query = update.callback_query
     try:
-        view = context.quiz.start_review(identity(update))
+        view = await context.run(context.quiz.start_review, identity(update))
     except NothingToReview:
         await query.answer(texts.NOTHING_TO_REVIEW, show_alert=True)
         return
@@ -66,9 +66,13 @@ async def answer(update: Update, context: BotContext) -> None:
         await query.answer(texts.ALERT_PICK_ONE, show_alert=True)
         return
     try:
-        result = context.quiz.answer(identity(update), data.round_id, data.position, data.letters)
-    except AlreadyAnswered:
-        await query.answer(texts.ALERT_ANSWERED, show_alert=True)
+        result = await context.run(context.quiz.answer, identity(update), data.round_id, data.position, data.letters)
+    except AlreadyAnswered as exc:
+        if exc.resend is None:  # a double tap: the first press is being shown
+            await query.answer(texts.ALERT_ANSWERED, show_alert=True)
+            return
+        await query.answer(texts.TOAST_RESHOWN)  # looking for the question, e.g. after a failed send
+        await query.message.chat.send_message(texts.question(exc.resend), reply_markup=keyboards.answers(exc.resend))
         return
     except (RoundClosed, RoundNotFound, InvalidChoice):
         await query.answer(texts.ALERT_STALE, show_alert=True)
@@ -88,7 +92,7 @@ async def toggle(update: Update, context: BotContext) -> None:
     query = update.callback_query
     data = cb.parse(query.data)
     try:
-        view = context.quiz.current_question(identity(update), data.round_id)
+        view = await context.run(context.quiz.current_question, identity(update), data.round_id)
     except (RoundClosed, RoundNotFound):
         await query.answer(texts.ALERT_STALE, show_alert=True)
         return
@@ -111,8 +115,20 @@ async def confirm_forget(update: Update, context: BotContext) -> None:
     if not data.confirmed:
         await query.edit_message_text(texts.FORGET_CANCELLED)
         return
-    deleted = context.accounts.forget(identity(update))
+    deleted = await context.run(context.accounts.forget, identity(update))
     await query.edit_message_text(texts.FORGET_DONE if deleted else texts.FORGET_NOTHING)
+
+
+async def continue_round(update: Update, context: BotContext) -> None:
+    """继续本轮: show the current question of the unfinished round again, with its buttons."""
+    query = update.callback_query
+    view = await context.run(context.quiz.active_question, identity(update))
+    if view is None:
+        await query.answer(texts.ALERT_STALE, show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_text(texts.CONTINUING.format(number=view.number, total=view.total))
+    await query.message.chat.send_message(texts.question(view), reply_markup=keyboards.answers(view))
 
 
 async def unknown_button(update: Update, context: BotContext) -> None:

@@ -2,7 +2,7 @@
 
 Formats (all well under Telegram's 64-byte limit):
 ``g:<grade>``  ``t:<theme|all>``  ``a:<round>:<pos>:<letters>``  ``m:<round>:<pos>:<selected>``
-``r`` (review)  ``q`` (theme picker)  ``f:y`` / ``f:n`` (forget confirm).
+``r`` (review)  ``q`` (theme picker)  ``c`` (continue the unfinished round)  ``f:y`` / ``f:n`` (forget confirm).
 """
 
 from __future__ import annotations
@@ -50,11 +50,16 @@ class NewQuiz:
 
 
 @dataclass(frozen=True, slots=True)
+class ContinueRound:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
 class Forget:
     confirmed: bool
 
 
-CallbackData = PickGrade | PickTheme | Answer | Toggle | StartReview | NewQuiz | Forget
+CallbackData = PickGrade | PickTheme | Answer | Toggle | StartReview | NewQuiz | ContinueRound | Forget
 
 _PATTERNS = (
     (re.compile(rf"g:({'|'.join(GRADES)})"), lambda m: PickGrade(Grade(m[1]))),
@@ -63,6 +68,7 @@ _PATTERNS = (
     (re.compile(r"m:(\d{1,12}):(\d{1,2}):([A-F]{0,6})"), lambda m: Toggle(int(m[1]), int(m[2]), m[3])),
     (re.compile(r"r"), lambda m: StartReview()),
     (re.compile(r"q"), lambda m: NewQuiz()),
+    (re.compile(r"c"), lambda m: ContinueRound()),
     (re.compile(r"f:([yn])"), lambda m: Forget(m[1] == "y")),
 )
 
@@ -93,6 +99,8 @@ def encode(item: CallbackData) -> str:
             data = "r"
         case NewQuiz():
             data = "q"
+        case ContinueRound():
+            data = "c"
         case Forget(confirmed):
             data = f"f:{'y' if confirmed else 'n'}"
     assert len(data.encode()) <= MAX_BYTES

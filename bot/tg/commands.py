@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import ChatMemberUpdated, Update
-from telegram.constants import ChatMemberStatus
+from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.services import NicknameRejected, NoQuestions, NothingToReview
 from bot.tg import keyboards, texts
@@ -17,14 +17,19 @@ log = logging.getLogger(__name__)
 async def start(update: Update, context: BotContext) -> None:
     """Greet, explain what is stored, and ask the grade band once."""
     payload = context.args[0] if context.args else None
-    profile = context.accounts.start(identity(update), payload=payload)
+    profile = await context.run(context.accounts.start, identity(update), payload=payload)
     markup = keyboards.grades() if profile.grade is None else None
     await update.effective_message.reply_text(texts.welcome(profile), reply_markup=markup)
 
 
 async def quiz(update: Update, context: BotContext) -> None:
-    """Offer the theme picker, or start at once with /quiz THEME."""
+    """Offer the theme picker (or 继续本轮 / 新的一轮 during a round), or start at once with /quiz THEME."""
     if not context.args:
+        view = await context.run(context.quiz.active_question, identity(update))
+        if view is not None:
+            text = texts.CONTINUE_OR_NEW.format(number=view.number, total=view.total)
+            await update.effective_message.reply_text(text, reply_markup=keyboards.continue_or_new())
+            return
         await update.effective_message.reply_text(texts.PICK_THEME, reply_markup=keyboards.themes())
         return
     understood, theme = texts.theme_from_words(" ".join(context.args))
@@ -32,7 +37,7 @@ async def quiz(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.QUIZ_USAGE)
         return
     try:
-        view = context.quiz.start_round(identity(update), theme=theme)
+        view = await context.run(context.quiz.start_round, identity(update), theme=theme)
     except NoQuestions:
         await update.effective_message.reply_text(texts.NO_QUESTIONS)
         return
@@ -45,7 +50,7 @@ async def quiz(update: Update, context: BotContext) -> None:
 async def review(update: Update, context: BotContext) -> None:
     """Start a review round of due missed questions."""
     try:
-        view = context.quiz.start_review(identity(update))
+        view = await context.run(context.quiz.start_review, identity(update))
     except NothingToReview:
         await update.effective_message.reply_text(texts.NOTHING_TO_REVIEW)
         return
@@ -55,7 +60,7 @@ async def review(update: Update, context: BotContext) -> None:
 
 async def me(update: Update, context: BotContext) -> None:
     """Points, rounds, accuracy per theme, streak and reviews due."""
-    await update.effective_message.reply_text(texts.stats(context.quiz.stats(identity(update))))
+    await update.effective_message.reply_text(texts.stats(await context.run(context.quiz.stats, identity(update))))
 
 
 async def nickname(update: Update, context: BotContext) -> None:
@@ -64,7 +69,7 @@ async def nickname(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.NICKNAME_USAGE)
         return
     try:
-        profile = context.accounts.set_nickname(identity(update), " ".join(context.args))
+        profile = await context.run(context.accounts.set_nickname, identity(update), " ".join(context.args))
     except NicknameRejected as exc:
         await update.effective_message.reply_text(f"{texts.NICKNAME_REASONS[exc.problem]}\n{texts.NICKNAME_USAGE}")
         return
@@ -82,12 +87,14 @@ async def help_text(update: Update, context: BotContext) -> None:
 
 
 async def free_text(update: Update, context: BotContext) -> None:
-    """Text that is no answer: point to the buttons, the round stays as it is."""
-    view = context.quiz.active_question(identity(update))
+    """Text that is no answer: show the current question again with its buttons; the round stays as it is."""
+    view = await context.run(context.quiz.active_question, identity(update))
     if view is None:
         await update.effective_message.reply_text(texts.NOT_IN_ROUND)
     else:
-        await update.effective_message.reply_text(texts.USE_BUTTONS.format(number=view.number, total=view.total))
+        await update.effective_message.reply_text(
+            texts.USE_BUTTONS + "\n\n" + texts.question(view), reply_markup=keyboards.answers(view)
+        )
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -96,8 +103,10 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def membership(update: Update, context: BotContext) -> None:
-    """The user blocked or unblocked the bot in the private chat."""
+    """The user blocked or unblocked the bot in the private chat (group membership is not about a user)."""
     change: ChatMemberUpdated = update.my_chat_member
+    if change.chat.type != ChatType.PRIVATE:
+        return
     blocked = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
-    context.accounts.set_blocked(identity(update), blocked=blocked)
+    await context.run(context.accounts.set_blocked, identity(update), blocked=blocked)
     log.info("user %s %s the bot", change.from_user.id, "blocked" if blocked else "unblocked")

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.services import AccountService, Identity, QuizService
+from db.session import POOL_SIZE
 
 CHANNEL = "telegram"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass
@@ -21,9 +29,15 @@ class BotServices:
 
 
 class BotData:
-    """``context.bot_data``: holds the services (PTB creates it empty, ``build_application`` fills it)."""
+    """``context.bot_data``: the services and the database threads (``build_application`` fills it)."""
 
     services: BotServices
+    workers: ThreadPoolExecutor
+
+
+def database_workers() -> ThreadPoolExecutor:
+    """The bounded pool in which service calls run (as many threads as the engine has connections)."""
+    return ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="jindu-db")
 
 
 class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
@@ -38,6 +52,15 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
     def accounts(self) -> AccountService:
         """The account use cases."""
         return self.bot_data.services.accounts
+
+    async def run(self, method: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Call a service method off the event loop: ``await context.run(context.quiz.answer, ...)``.
+
+        A unit of work that waits for SQLite's write lock then holds up one worker thread, never
+        the event loop and so never other users' updates.
+        """
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.bot_data.workers, functools.partial(method, *args, **kwargs))
 
 
 BotApplication = Application[ExtBot, BotContext, dict, dict, BotData, object]

@@ -54,6 +54,13 @@ def after_round() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[_button(texts.AGAIN, cb.NewQuiz()), _button(texts.REVIEW_BUTTON, cb.StartReview())]])
 
 
+def continue_or_new() -> InlineKeyboardMarkup:
+    """继续本轮 / 新的一轮."""
+    return InlineKeyboardMarkup(
+        [[_button(texts.CONTINUE_BUTTON, cb.ContinueRound()), _button(texts.NEW_ROUND_BUTTON, cb.NewQuiz())]]
+    )
+
+
 def forget() -> InlineKeyboardMarkup:
     """确认删除 / 取消."""
     return InlineKeyboardMarkup(

@@ -96,7 +96,12 @@ HELP = (
     "简单题10分、中等题15分、难题20分。同一道题只有第一次答对才得分，重复刷题不会加分；复习不计分。"
     "每天完成至少一轮，连续天数就会增加。"
 )
-USE_BUTTONS = "请点击题目下方的按钮作答（正在进行第 {number}/{total} 题）。"
+USE_BUTTONS = "请点击题目下方的按钮作答。这是你现在的题目："
+CONTINUE_OR_NEW = "你有一轮还没答完（第 {number}/{total} 题）。继续这一轮，还是开始新的一轮？"
+CONTINUE_BUTTON = "继续本轮"
+NEW_ROUND_BUTTON = "新的一轮"
+CONTINUING = "继续本轮：第 {number}/{total} 题 👇"
+TOAST_RESHOWN = "这道题已作答，你现在的题目在下方 👇"
 NOT_IN_ROUND = "想答题吗？发送 /quiz 开始，/help 查看全部命令。"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可用命令。"
 
@@ -105,6 +110,7 @@ ALERT_STALE = "这道题已失效（本轮已结束或已开始新一轮）。�
 ALERT_BAD_BUTTON = "这个按钮无法识别，请发送 /quiz 重新开始。"
 ALERT_PICK_ONE = "请至少选择一个选项再提交。"
 ERROR = "抱歉，刚才出了点问题，请稍后再试。"
+BUSY = "答题的同学太多，服务器正忙，请几秒后再点一次。你的答案没有丢失。"
 
 
 _THEME_WORDS: dict[str, Theme | None] = (

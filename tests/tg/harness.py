@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from typing import Any
 
@@ -18,10 +19,12 @@ TOKEN = "123456:TEST-TOKEN-abcdef"
 class Harness:
     """One bot, one recording request, and helpers to act as a user."""
 
-    def __init__(self, services: BotServices, request: RecordingRequest | None = None) -> None:
+    def __init__(
+        self, services: BotServices, request: RecordingRequest | None = None, *, rate_limited: bool = False
+    ) -> None:
         self.services = services
         self.request = request or RecordingRequest()
-        self.app = build_application(token=TOKEN, services=services, request=self.request, rate_limited=False)
+        self.app = build_application(token=TOKEN, services=services, request=self.request, rate_limited=rate_limited)
         self._ids = itertools.count(1)
 
     async def __aenter__(self) -> Harness:
@@ -39,8 +42,13 @@ class Harness:
         return Identity("telegram", str(uid))
 
     async def feed(self, payload: dict[str, Any]) -> None:
-        """Process one raw update dict."""
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        """Process one raw update dict the way polling does: through the application's update processor."""
+        update = Update.de_json(payload, self.app.bot)
+        await self.app.update_processor.process_update(update, self.app.process_update(update))
+
+    async def feed_all(self, payloads: list[dict[str, Any]]) -> None:
+        """Process updates concurrently, started in this order (as a burst from getUpdates)."""
+        await asyncio.gather(*(self.feed(p) for p in payloads))
 
     def message_update(self, uid: int, text: str) -> dict[str, Any]:
         n = next(self._ids)

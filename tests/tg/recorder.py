@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "禁毒答题", "username": "jindu_quiz_bot"}
@@ -16,13 +19,23 @@ FORBIDDEN = {"ok": False, "error_code": 403, "description": "Forbidden: bot was 
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = 0.0  # time.monotonic() when the call was answered
+    status: int = 200
 
 
 @dataclass
 class RecordingRequest(BaseRequest):
-    """Answers Bot API methods in-process; ``blocked_chats`` get 403 on sendMessage."""
+    """Answers Bot API methods in-process and remembers every call.
+
+    ``blocked_chats`` get 403 on sendMessage; ``latency`` delays every answer (Telegram's ~100 ms);
+    ``script`` makes the next calls of a method fail: ``{"sendMessage": [500, "timeout", 429]}``.
+    A failed call is recorded with its status and changes nothing.
+    """
 
     calls: list[Call] = field(default_factory=list)
+    latency: float = 0.0
+    script: dict[str, list[int | str]] = field(default_factory=dict)
+    retry_after: int = 1
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # message_id -> message as last sent/edited
     blocked_chats: set[int] = field(default_factory=set)
     next_message_id: int = 1000
@@ -42,9 +55,27 @@ class RecordingRequest(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         params = request_data.parameters if request_data else {}
         params = json.loads(json.dumps(params))  # plain JSON values, as Telegram would see them
-        self.calls.append(Call(name, params))
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        planned = self.script.get(name)
+        if planned:
+            outcome = planned.pop(0)
+            self.calls.append(Call(name, params, time.monotonic(), 0 if outcome == "timeout" else int(outcome)))
+            if outcome == "timeout":
+                raise TimedOut("stand-in timeout")
+            if outcome == 429:
+                body = {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry later",
+                    "parameters": {"retry_after": self.retry_after},
+                }
+                return 429, json.dumps(body).encode()
+            return int(outcome), json.dumps({"ok": False, "error_code": outcome, "description": "Bad Gateway"}).encode()
         if name == "sendMessage" and int(params["chat_id"]) in self.blocked_chats:
+            self.calls.append(Call(name, params, time.monotonic(), 403))
             return 403, json.dumps(FORBIDDEN).encode()
+        self.calls.append(Call(name, params, time.monotonic()))
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
@@ -89,8 +120,8 @@ class RecordingRequest(BaseRequest):
     # -- reading what the bot did ----------------------------------------------------------------
 
     def of(self, method: str) -> list[Call]:
-        """Every call of one method, in order."""
-        return [c for c in self.calls if c.method == method]
+        """Every successful call of one method, in order."""
+        return [c for c in self.calls if c.method == method and c.status == 200]
 
     def last(self, method: str) -> Call:
         """The most recent call of one method."""

@@ -146,14 +146,6 @@ async def test_an_error_is_logged_once_without_token_and_the_user_told(bot, capl
     assert len(errors) == 1
 
 
-def test_token_is_redacted_from_log_lines():
-    from bot.tg.app import RedactToken
-
-    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "POST https://host/bot%s/getMe failed", (TOKEN,), None)
-    RedactToken(TOKEN).filter(record)
-    assert TOKEN not in record.getMessage() and "<token>" in record.getMessage()
-
-
 async def test_quiz_with_a_theme_argument_starts_at_once_and_a_wrong_one_gets_usage(bot):
     await bot.send(UID, "/quiz 体育")
     assert bot.request.last("sendMessage").params["text"] == texts.QUIZ_USAGE

@@ -16,6 +16,8 @@ UID = 6001
 
 async def _start_round(bot, theme: str = "all") -> dict:
     await bot.send(UID, "/quiz")
+    if set(bot.buttons(bot.request.last("sendMessage").params)) == {"c", "q"}:  # a round is unfinished
+        await bot.press(UID, "q")  # 新的一轮
     picker = bot.request.last("sendMessage").params
     assert len(bot.buttons(picker)) == 8 and "t:all" in bot.buttons(picker)
     await bot.press(UID, f"t:{theme}")
@@ -132,11 +134,14 @@ async def test_another_users_button_changes_nothing(bot):
     assert bot.right_answer(UID)[1] == pos
 
 
-async def test_free_text_mid_round_hints_and_keeps_the_round(bot):
+async def test_free_text_mid_round_shows_the_current_question_again_and_keeps_the_round(bot):
     await _start_round(bot)
     await bot.answer_current(UID)
     await bot.send(UID, "我觉得选B")
-    assert bot.request.last("sendMessage").params["text"] == texts.USE_BUTTONS.format(number=2, total=10)
+    reply = bot.request.last("sendMessage").params
+    view = bot.services.quiz.active_question(bot.who(UID))
+    assert reply["text"] == texts.USE_BUTTONS + "\n\n" + texts.question(view)
+    assert view.number == 2 and any(d.startswith(f"a:{view.round_id}:1:") for d in bot.buttons(reply))
     await bot.answer_current(UID)
     assert bot.services.quiz.stats(bot.who(UID)).answered == 2
 
