@@ -14,22 +14,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.bank import Problem, load_bank, normalized_text, question_files, validate_entry
+from bot.bank import OPTIONAL, REQUIRED, Problem, load_bank, normalized_text, question_files, validate_entry
 from bot.engine.model import LETTERS, Grade, Kind, Question, Theme
 
-CSV_COLUMNS = [
-    "id",
-    "theme",
-    "grades",
-    "kind",
-    "difficulty",
-    "question",
-    *LETTERS,
-    "answer",
-    "explanation",
-    "source",
-    "fact",
-]
+# The bank's fields in order, the options spread over one column per letter A-F.
+CSV_COLUMNS = [column for name in (*REQUIRED, *OPTIONAL) for column in (LETTERS if name == "options" else [name])]
 # What curriculum staff may type instead of the keys.
 _THEME_NAMES = {t.label: t.value for t in Theme}
 _GRADE_NAMES = {g.label: g.value for g in Grade} | {"高中": "senior", "中职": "senior", "小学高年级": "primary"}
@@ -179,11 +168,7 @@ def import_csv(path: Path, *, bank_dir: Path, into: Path | None = None) -> Impor
     result = ImportResult()
     text = read_csv_text(path)
     reader = csv.DictReader(io.StringIO(text))
-    missing = [
-        c
-        for c in ("id", "theme", "grades", "kind", "difficulty", "question", "answer", "explanation", "source")
-        if c not in (reader.fieldnames or [])
-    ]
+    missing = [c for c in REQUIRED if c != "options" and c not in (reader.fieldnames or [])]
     if missing:
         result.problems.append(RowProblem(1, ", ".join(missing), "missing column(s) in the header row"))
         return result
