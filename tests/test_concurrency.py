@@ -77,7 +77,11 @@ def test_many_users_answering_at_once_lose_nothing(engine, clock):
         quiz.start_round(who, size=3)
     for _ in range(3):
         current = [quiz.active_question(who) for who in people]
-        results = at_once(12, lambda i: quiz.answer(people[i], current[i].round_id, current[i].position, "A"))
+
+        def answer(i: int, current=current) -> object:
+            return quiz.answer(people[i], current[i].round_id, current[i].position, "A")
+
+        results = at_once(12, answer)
         assert not [r for r in results if isinstance(r, Exception)]
     assert count(engine, select(func.count()).select_from(Answer)) == 12 * 3
     assert count(engine, select(func.count()).select_from(Round).where(Round.status == "finished")) == 12
