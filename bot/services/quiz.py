@@ -30,7 +30,6 @@ from db import repo
 from db.models import Answer, Round, User
 from db.session import read_scope, session_scope
 
-
 # A second press on an answered question within this time is a double tap (the first is being shown);
 # a later one means the student is looking for their question (for instance sending it failed).
 DOUBLE_TAP = timedelta(seconds=5)

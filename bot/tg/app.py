@@ -19,9 +19,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.services import Busy
 from bot.tg import buttons, commands, texts
 from bot.tg import callbacks as cb
-from bot.services import Busy
 from bot.tg.concurrency import MessageRateLimiter, PerUserUpdateProcessor
 from bot.tg.context import BotApplication, BotContext, BotData, BotServices, database_workers, identity
 
@@ -143,7 +143,7 @@ class RedactingFormatter(logging.Formatter):
         text = super().format(record)
         return text.replace(self.token, "<token>") if self.token else text
 
-    def formatException(self, ei) -> str:  # noqa: N802  (logging's name)
+    def formatException(self, ei) -> str:
         text = super().formatException(ei)
         return text.replace(self.token, "<token>") if self.token else text
 
