@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -85,16 +86,21 @@ class Problem:
 
 @dataclass
 class Bank:
-    """The loaded questions, every problem found while loading them, and warnings."""
+    """The loaded questions and every problem found while loading them."""
 
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when no problem was found."""
+        """True when no problem was found (warnings do not count)."""
         return not self.problems
+
+    @cached_property
+    def warnings(self) -> list[Problem]:
+        """Near-identical wording without a shared fact key; worked out when first asked for, so
+        loading the bank (at start-up) does not pay for it."""
+        return near_duplicate_warnings(self.questions)
 
     def by_id(self) -> dict[str, Question]:
         """Questions keyed by id."""
@@ -141,7 +147,6 @@ def load_bank(paths: Iterable[Path] | None = None) -> Bank:
             bank.questions.append(question)
     order = {str(path): i for i, path in enumerate(files)}
     bank.problems.sort(key=lambda p: (order.get(p.file, len(order)), p.line))
-    bank.warnings = near_duplicate_warnings(bank.questions)
     return bank
 
 

@@ -89,7 +89,7 @@ class Question:
         explanation: What the student learns after answering.
         source: Where the fact is from.
         fact: The key of the fact it tests, shared by every question that asks the same fact
-            (across themes too); ``None`` when no other question asks it.
+            (across themes too); may be ``None`` when no other question asks it.
         file: The file it was read from (for error messages), may be empty.
         line: The line its entry starts on, 0 when unknown.
     """
