@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, delete, exists, func, literal, update
+from sqlalchemy import Boolean, DateTime, bindparam, case, delete, func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -177,19 +177,57 @@ class RoundState:
     slots: list[Slot]
 
 
+# The answer path is the hot path of a classroom: its statements are written once, as SQL that SQLite
+# and PostgreSQL share, with typed parameters. Building SQLAlchemy expressions per call cost more
+# than running them.
+_UTC = DateTime(timezone=True)
+_ROUND_STATE = """
+    SELECT r.id, r.user_id, r.status, r.mode, q.position, q.question_id, q.shown_order, a.answered_at
+    FROM round r
+    JOIN "user" u ON u.id = r.user_id
+    JOIN roundquestion q ON q.round_id = r.id
+    LEFT JOIN answer a ON a.round_id = r.id AND a.position = q.position
+    WHERE r.id = :round_id AND u.channel = :channel AND u.external_id = :external_id
+    ORDER BY q.position"""
+ROUND_STATE = {
+    "sqlite": text(_ROUND_STATE).columns(answered_at=_UTC),
+    "postgresql": text(_ROUND_STATE + " FOR UPDATE OF r").columns(answered_at=_UTC),
+}
+EARNED_AND_CARD = text(
+    """
+    SELECT EXISTS (SELECT 1 FROM answer
+                   WHERE user_id = :user_id AND question_id = :question_id AND points > 0),
+           (SELECT card FROM reviewcard WHERE user_id = :user_id AND question_id = :question_id)"""
+)
+INSERT_ANSWER = text(
+    """
+    INSERT INTO answer (round_id, position, user_id, question_id, theme, chosen, correct, points, answered_at)
+    VALUES (:round_id, :position, :user_id, :question_id, :theme, :chosen, :correct, :points, :answered_at)
+    ON CONFLICT (round_id, position) DO NOTHING
+    RETURNING id"""
+).bindparams(bindparam("answered_at", type_=_UTC), bindparam("correct", type_=Boolean()))
+RECORD_HISTORY = text(
+    """
+    INSERT INTO questionhistory (user_id, question_id, times_seen, times_correct, earned_points, last_seen_at)
+    VALUES (:user_id, :question_id, 1, :correct, :earned, :now)
+    ON CONFLICT (user_id, question_id) DO UPDATE SET
+        times_seen = questionhistory.times_seen + 1,
+        times_correct = questionhistory.times_correct + excluded.times_correct,
+        earned_points = questionhistory.earned_points OR excluded.earned_points,
+        last_seen_at = excluded.last_seen_at"""
+).bindparams(bindparam("now", type_=_UTC), bindparam("earned", type_=Boolean()))
+SAVE_REVIEW_CARD = text(
+    """
+    INSERT INTO reviewcard (user_id, question_id, card, due_at) VALUES (:user_id, :question_id, :card, :due_at)
+    ON CONFLICT (user_id, question_id) DO UPDATE SET card = excluded.card, due_at = excluded.due_at"""
+).bindparams(bindparam("due_at", type_=_UTC))
+
+
 def round_state(session: Session, *, round_id: int, channel: str, external_id: str) -> RoundState | None:
     """The round with its positions, if it belongs to the user; its row stays locked (PostgreSQL)."""
-    r, q, a, u = Round.__table__, RoundQuestion.__table__, Answer.__table__, User.__table__
-    rows = session.exec(
-        select(
-            r.c.id, r.c.user_id, r.c.status, r.c.mode, q.c.position, q.c.question_id, q.c.shown_order, a.c.answered_at
-        )
-        .select_from(r.join(u, u.c.id == r.c.user_id).join(q, q.c.round_id == r.c.id))
-        .outerjoin(a, (a.c.round_id == r.c.id) & (a.c.position == q.c.position))
-        .where(r.c.id == round_id, u.c.channel == channel, u.c.external_id == external_id)
-        .order_by(q.c.position)
-        .with_for_update(of=r)
-    ).all()
+    statement = ROUND_STATE[session.get_bind().dialect.name]
+    params = {"round_id": round_id, "channel": channel, "external_id": external_id}
+    rows = session.connection().execute(statement, params).all()
     if not rows:
         return None
     first = rows[0]
@@ -199,10 +237,7 @@ def round_state(session: Session, *, round_id: int, channel: str, external_id: s
 
 def earned_and_card(session: Session, *, user_id: int, question_id: str) -> tuple[bool, str | None]:
     """Whether the user already earned points for the question, and its review card (one query)."""
-    a, c = Answer.__table__, ReviewCard.__table__
-    earned = exists().where(a.c.user_id == user_id, a.c.question_id == question_id, a.c.points > 0)
-    card = select(c.c.card).where(c.c.user_id == user_id, c.c.question_id == question_id).scalar_subquery()
-    row = session.exec(select(earned.label("earned"), card.label("card"))).one()
+    row = session.connection().execute(EARNED_AND_CARD, {"user_id": user_id, "question_id": question_id}).one()
     return bool(row[0]), row[1]
 
 
@@ -211,40 +246,16 @@ def insert_answer(session: Session, *, answer: Answer) -> bool:
 
     The unique key (round, position) decides, so this holds across threads and processes.
     """
-    values = answer.model_dump(exclude={"id"})
-    inserted = session.exec(
-        _insert(session, Answer)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["round_id", "position"])
-        .returning(Answer.__table__.c.id)
-    ).first()
-    return inserted is not None
+    params = answer.model_dump(exclude={"id"})
+    return session.connection().execute(INSERT_ANSWER, params).first() is not None
 
 
 def record_history(
     session: Session, *, user_id: int, question_id: str, correct: bool, earned: bool, now: datetime
 ) -> None:
     """Count one more answer of the user to a question (``x = x + 1`` in one upsert)."""
-    h = QuestionHistory.__table__
-    statement = _insert(session, QuestionHistory).values(
-        user_id=user_id,
-        question_id=question_id,
-        times_seen=1,
-        times_correct=int(correct),
-        earned_points=earned,
-        last_seen_at=now,
-    )
-    session.exec(
-        statement.on_conflict_do_update(
-            index_elements=["user_id", "question_id"],
-            set_={
-                "times_seen": h.c.times_seen + 1,
-                "times_correct": h.c.times_correct + int(correct),
-                "earned_points": h.c.earned_points | literal(earned),
-                "last_seen_at": now,
-            },
-        )
-    )
+    params = {"user_id": user_id, "question_id": question_id, "correct": int(correct), "earned": earned, "now": now}
+    session.connection().execute(RECORD_HISTORY, params)
 
 
 def last_seen(session: Session, *, user_id: int) -> dict[str, datetime]:
@@ -293,11 +304,8 @@ def set_blocked(session: Session, *, user: User, blocked: bool) -> None:
 
 def save_review_card(session: Session, *, user_id: int, question_id: str, card: str, due_at: datetime) -> None:
     """Insert or update a review card (one upsert)."""
-    session.exec(
-        _insert(session, ReviewCard)
-        .values(user_id=user_id, question_id=question_id, card=card, due_at=due_at)
-        .on_conflict_do_update(index_elements=["user_id", "question_id"], set_={"card": card, "due_at": due_at})
-    )
+    params = {"user_id": user_id, "question_id": question_id, "card": card, "due_at": due_at}
+    session.connection().execute(SAVE_REVIEW_CARD, params)
 
 
 def due_review_ids(session: Session, *, user_id: int, now: datetime, limit: int) -> list[str]:
