@@ -1,4 +1,4 @@
-"""The ``jindu`` command: console | run | questions."""
+"""The ``jindu`` command: console | run | db | questions."""
 
 from __future__ import annotations
 
@@ -42,18 +42,37 @@ def _load_configured_bank(settings) -> Bank:
     return bank
 
 
+def _open_database(url: str):
+    """The engine for ``url`` at the newest schema; one clear line (password masked) and exit 1 if not."""
+    from db.migrate import SchemaError
+    from db.session import DatabaseUnavailable, DatabaseUrlError, make_engine
+
+    try:
+        return make_engine(url)
+    except (DatabaseUrlError, DatabaseUnavailable, SchemaError) as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(EXIT_PROBLEMS) from None
+
+
 # -- jindu console -------------------------------------------------------------------------------
 
 
 def cmd_console(args: argparse.Namespace) -> int:
     """Play a round in the terminal."""
     from bot import console
+    from bot.engine.names import clean_nickname, nickname_problem
     from bot.services import QuizService
-    from db.session import make_engine
 
     settings = _settings()
+    args.name = clean_nickname(args.name)
+    if nickname_problem(args.name) is not None:
+        print(
+            f"--name 不可用（{nickname_problem(args.name).value}）：昵称为 1-16 个字符，不含链接、@ 或控制字符。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     bank = _load_configured_bank(settings)
-    engine = make_engine(args.db or settings.database_url)
+    engine = _open_database(args.db or settings.database_url)
     rng = random.Random(args.seed) if args.seed is not None else random.Random()
     service = QuizService(engine, bank.questions, zone=settings.zone, rng=rng)
     try:
@@ -84,10 +103,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.services import AccountService, QuizService
     from bot.tg.app import build_application, configure_logging, run_polling
     from bot.tg.context import BotServices
-    from db.session import make_engine
 
     configure_logging(token)
-    engine = make_engine(settings.database_url)
+    engine = _open_database(settings.database_url)
     services = BotServices(
         quiz=QuizService(engine, bank.questions, zone=settings.zone),
         accounts=AccountService(engine),
@@ -205,6 +223,56 @@ def cmd_questions_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- jindu db ------------------------------------------------------------------------------------
+
+
+def _db_url(args: argparse.Namespace) -> str:
+    return args.db or _settings().database_url
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Bring the database to the newest schema revision."""
+    from db.migrate import current
+
+    engine = _open_database(_db_url(args))
+    print(f"数据库已是最新结构：{current(engine)}")
+    return EXIT_OK
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    """Print the database's schema revision (and the newest this code knows), changing nothing."""
+    from db.migrate import current, head
+    from db.session import DatabaseUnavailable, DatabaseUrlError, create_db_engine
+
+    try:
+        engine = create_db_engine(_db_url(args))
+    except (DatabaseUrlError, DatabaseUnavailable) as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_PROBLEMS
+    revision, newest = current(engine), head()
+    print(revision or "（空数据库）")
+    if revision != newest:
+        print(f"最新结构是 {newest}；运行 jindu db upgrade 升级。", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    """Copy a SQLite database with SQLite's online backup API (safe while the bot runs)."""
+    from db.session import backup_sqlite
+
+    target = Path(args.file)
+    if target.exists():
+        print(f"{target} 已存在：请换一个文件名，备份不会覆盖已有文件。", file=sys.stderr)
+        return EXIT_USAGE
+    engine = _open_database(_db_url(args))
+    if engine.dialect.name != "sqlite":
+        print("jindu db backup 只用于 SQLite；PostgreSQL 请用 pg_dump（见 README）。", file=sys.stderr)
+        return EXIT_USAGE
+    pages = backup_sqlite(engine, target)
+    print(f"已备份到 {target}（{pages} 页）")
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------------------------
 
 
@@ -232,6 +300,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="运行 Telegram 机器人（需要 JINDU_BOT_TOKEN）")
     run.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="数据库：升级结构、查看版本、备份")
+    dsub = db.add_subparsers(dest="db_command", metavar="ACTION")
+    for name, func, help_text in (
+        ("upgrade", cmd_db_upgrade, "把数据库升级到最新结构（jindu run 和 console 启动时也会自动做）"),
+        ("current", cmd_db_current, "显示数据库的结构版本"),
+        ("backup", cmd_db_backup, "在线备份 SQLite 数据库到 FILE（机器人运行时也安全）"),
+    ):
+        action = dsub.add_parser(name, help=help_text)
+        action.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 JINDU_DATABASE_URL）")
+        if name == "backup":
+            action.add_argument("file", help="备份文件")
+        action.set_defaults(func=func)
+    db.set_defaults(func=lambda _args: (db.print_help(), EXIT_USAGE)[1])
 
     questions = sub.add_parser("questions", help="题库工具")
     qsub = questions.add_subparsers(dest="questions_command", metavar="ACTION")

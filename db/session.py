@@ -147,3 +147,17 @@ def _scope(engine: Engine, begin: str) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def backup_sqlite(engine: Engine, target: Path) -> int:
+    """Copy the SQLite database behind ``engine`` to ``target`` with the online backup API; returns pages."""
+    import sqlite3
+
+    with engine.connect() as connection:
+        source = connection.connection.driver_connection
+        destination = sqlite3.connect(target)
+        try:
+            source.backup(destination)
+            return destination.execute("PRAGMA page_count").fetchone()[0]
+        finally:
+            destination.close()
