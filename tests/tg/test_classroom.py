@@ -235,3 +235,17 @@ async def test_a_forged_single_choice_answer_and_a_huge_round_id_get_alerts(bot)
 def test_on_error_is_the_registered_error_handler(services):
     app = Harness(services).app
     assert on_error in app.error_handlers
+
+
+async def test_sends_are_paced_under_30_a_second_while_edits_are_not_held(services):
+    request = RecordingRequest()
+    async with Harness(services, request, rate_limited=True) as bot:
+        sends = [bot.app.bot.send_message(8000 + i, "提醒") for i in range(45)]
+        edits = [bot.app.bot.edit_message_text("反馈", chat_id=8100 + i, message_id=1) for i in range(10)]
+        started = time.monotonic()
+        await asyncio.gather(*sends, *edits)
+    sent = sorted(c.at for c in request.of("sendMessage"))
+    assert len(sent) == 45
+    assert max(sum(1 for t in sent if s <= t < s + 1.0) for s in sent) <= 30
+    edited = [c.at - started for c in request.of("editMessageText")]
+    assert max(edited) < 0.5  # not queued behind 45 sends (which need about 1.5 s)
