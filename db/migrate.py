@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where it is used: a start on an up-to-date database (the common case) needs
+# only the one-query check in `upgrade`, and `jindu console` shows its first question sooner.
 MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD = "0002"  # the newest revision; a test keeps it equal to the migrations' head
 RELEASED = "0001"  # the schema `create_all` made before migrations; such a database is adopted at it
 RELEASED_TABLES = {"meta", "user", "round", "roundquestion", "answer", "questionhistory", "reviewcard"}
 PG_LOCK = 4_126_170_001  # advisory lock id: one process migrates at a time
@@ -23,6 +27,8 @@ class SchemaError(RuntimeError):
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration with the packaged migrations (and the connection to use)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -32,11 +38,15 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head() -> str:
     """The newest revision this code knows."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current(engine: Engine) -> str | None:
     """The database's revision; None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
@@ -50,12 +60,14 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     Raises:
         SchemaError: the database is newer than this code, or holds tables this code did not make.
     """
+    if _recorded(engine) == HEAD:  # the common case at every start: one small query, no script loading
+        return HEAD, HEAD
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     scripts = ScriptDirectory.from_config(alembic_config())
     newest = scripts.get_current_head()
-    with engine.connect() as connection:
-        before = MigrationContext.configure(connection).get_current_revision()
-        if before == newest:  # the common case at every start: one small query
-            return before, before
     with engine.connect().execution_options(jindu_begin="IMMEDIATE") as connection, connection.begin():
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PG_LOCK})
@@ -70,7 +82,17 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, newest
 
 
+def _recorded(engine: Engine) -> str | None:
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except DBAPIError:  # no such table yet
+        return None
+
+
 def _adopt_released(connection: Connection) -> str | None:
+    from alembic import command
+
     tables = set(inspect(connection).get_table_names())
     if not tables:
         return None

@@ -61,6 +61,14 @@ def test_the_upgrade_mends_released_data_that_breaks_the_new_rules(db_path):
     engine.dispose()
 
 
+def test_the_fast_start_check_knows_the_newest_revision():
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
 def test_models_and_migrations_agree(engine):
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
