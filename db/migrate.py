@@ -62,24 +62,41 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     """
     if _recorded(engine) == HEAD:  # the common case at every start: one small query, no script loading
         return HEAD, HEAD
-    from alembic import command
-    from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     scripts = ScriptDirectory.from_config(alembic_config())
     newest = scripts.get_current_head()
-    with engine.connect().execution_options(jindu_begin="IMMEDIATE") as connection, connection.begin():
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PG_LOCK})
-        before = MigrationContext.configure(connection).get_current_revision()  # again, under the lock
-        if before is None:
-            before = _adopt_released(connection)
-        elif before not in {s.revision for s in scripts.walk_revisions()}:
-            raise SchemaError(
-                f"数据库的结构版本 {before} 比本程序新（本程序最高 {newest}）：请升级 jindu-quiz，不要用旧版本打开它。"
-            )
-        command.upgrade(alembic_config(connection), "head")
+    with engine.connect().execution_options(jindu_begin="IMMEDIATE") as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # batch mode copies tables: with foreign keys on, dropping the old copy would cascade
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                before = _migrate(connection, scripts, newest)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise SchemaError("迁移后外键检查未通过，已回滚，数据库未改变。")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     return before, newest
+
+
+def _migrate(connection: Connection, scripts, newest: str) -> str | None:
+    """Under the migration lock: adopt or check the recorded revision, then upgrade to head."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PG_LOCK})
+    before = MigrationContext.configure(connection).get_current_revision()  # again, under the lock
+    if before is None:
+        before = _adopt_released(connection)
+    elif before not in {s.revision for s in scripts.walk_revisions()}:
+        raise SchemaError(
+            f"数据库的结构版本 {before} 比本程序新（本程序最高 {newest}）：请升级 jindu-quiz，不要用旧版本打开它。"
+        )
+    command.upgrade(alembic_config(connection), "head")
+    return before
 
 
 def _recorded(engine: Engine) -> str | None:

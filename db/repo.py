@@ -59,8 +59,12 @@ def delete_user(session: Session, *, user_id: int) -> None:
 
 
 def lock_user(session: Session, *, user_id: int) -> None:
-    """Hold the user's row until the unit of work ends (PostgreSQL); SQLite's BEGIN IMMEDIATE already does."""
-    session.exec(select(User.id).where(User.id == user_id).with_for_update())
+    """Hold the user's row until the unit of work ends (PostgreSQL); SQLite's BEGIN IMMEDIATE already does.
+
+    ``FOR NO KEY UPDATE``: it serialises two round starts of one user, yet does not block the key-share
+    locks that an answer's foreign keys take on the same row (``FOR UPDATE`` would, and could deadlock).
+    """
+    session.exec(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
 
 def abandon_active_rounds(session: Session, *, user_id: int) -> int:
@@ -189,10 +193,10 @@ _ROUND_STATE = """
     LEFT JOIN answer a ON a.round_id = r.id AND a.position = q.position
     WHERE r.id = :round_id AND u.channel = :channel AND u.external_id = :external_id
     ORDER BY q.position"""
-ROUND_STATE = {
-    "sqlite": text(_ROUND_STATE).columns(answered_at=_UTC),
-    "postgresql": text(_ROUND_STATE + " FOR UPDATE OF r").columns(answered_at=_UTC),
-}
+ROUND_STATE = text(_ROUND_STATE).columns(answered_at=_UTC)
+# PostgreSQL: the round row is locked by a statement of its own, so the read that follows takes a fresh
+# snapshot (READ COMMITTED) and sees an answer committed while this one waited for the lock.
+LOCK_ROUND = text("SELECT 1 FROM round WHERE id = :round_id FOR UPDATE")
 EARNED_AND_CARD = text(
     """
     SELECT EXISTS (SELECT 1 FROM answer
@@ -223,11 +227,15 @@ SAVE_REVIEW_CARD = text(
 ).bindparams(bindparam("due_at", type_=_UTC))
 
 
-def round_state(session: Session, *, round_id: int, channel: str, external_id: str) -> RoundState | None:
-    """The round with its positions, if it belongs to the user; its row stays locked (PostgreSQL)."""
-    statement = ROUND_STATE[session.get_bind().dialect.name]
+def round_state(
+    session: Session, *, round_id: int, channel: str, external_id: str, lock: bool = False
+) -> RoundState | None:
+    """The round with its positions, if it belongs to the user; ``lock`` holds its row (PostgreSQL) for a write."""
+    connection = session.connection()
+    if lock and connection.dialect.name == "postgresql":
+        connection.execute(LOCK_ROUND, {"round_id": round_id})
     params = {"round_id": round_id, "channel": channel, "external_id": external_id}
-    rows = session.connection().execute(statement, params).all()
+    rows = connection.execute(ROUND_STATE, params).all()
     if not rows:
         return None
     first = rows[0]

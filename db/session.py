@@ -79,11 +79,12 @@ def create_db_engine(url_or_path: str) -> Engine:
                 parsed,
                 connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
                 pool_size=POOL_SIZE,
+                hide_parameters=True,  # error texts must not carry ids or names into the log
             )
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
         else:
-            engine = create_engine(parsed, pool_pre_ping=True, pool_size=POOL_SIZE)
+            engine = create_engine(parsed, pool_pre_ping=True, pool_size=POOL_SIZE, hide_parameters=True)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
         raise DatabaseUrlError(f"数据库地址无效 {masked(url)}：{_reason(exc)}") from None
     try:
@@ -111,6 +112,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def _is_busy(exc: OperationalError) -> bool:
+    """SQLite's lock timeout, or PostgreSQL's deadlock / serialization failure: the work can simply be redone."""
+    if getattr(exc.orig, "sqlstate", None) in ("40P01", "40001"):
+        return True
     return "database is locked" in str(exc.orig) or "database is busy" in str(exc.orig)
 
 

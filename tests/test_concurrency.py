@@ -141,3 +141,19 @@ def test_an_id_beyond_the_database_integer_is_not_found(service, alice, round_id
         service.answer(alice, round_id, 0, "A")
     with pytest.raises(RoundNotFound):
         service.current_question(alice, round_id)
+
+
+def test_the_last_two_positions_answered_at_once_finish_the_round_once(engine, clock):
+    """Each writer sees the other's committed answer (PostgreSQL: the lock, then a fresh read)."""
+    quiz = QuizService(engine, small_bank(), zone=SHANGHAI, clock=clock, rng=random.Random(5))
+    for n in range(5):
+        who = Identity("telegram", f"last-{n}")
+        view = quiz.start_round(who, size=4)
+        quiz.answer(who, view.round_id, 0, "A")
+        quiz.answer(who, view.round_id, 1, "A")
+        results = at_once(2, lambda i, rid=view.round_id, who=who: quiz.answer(who, rid, 2 + i, "A"))
+        assert not [r for r in results if isinstance(r, Exception)]
+        assert sum(r.summary is not None for r in results) == 1
+        assert quiz.active_question(who) is None
+    finished = count(engine, select(func.count()).select_from(Round).where(Round.status == "finished"))
+    assert finished == 5

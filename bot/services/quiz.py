@@ -153,7 +153,9 @@ class QuizService:
         if not valid_key(round_id):
             raise RoundNotFound(str(round_id))
         with session_scope(self.engine) as session:
-            state = repo.round_state(session, round_id=round_id, channel=who.channel, external_id=who.external_id)
+            state = repo.round_state(
+                session, round_id=round_id, channel=who.channel, external_id=who.external_id, lock=True
+            )
             if state is None:
                 raise RoundNotFound(str(round_id))
             if not 0 <= position < len(state.slots):
