@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict, deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, select
 from sqlmodel import Session
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
+from telegram.request import RequestData
 
 from bot.bank import load_bank
 from bot.engine.model import Theme
@@ -44,66 +45,35 @@ from bot.tg.app import build_application
 from bot.tg.context import BotServices
 from db.models import Answer
 from db.session import make_engine
+from tests.tg.recorder import RecordingRequest
 
-BOT = {"id": 1, "is_bot": True, "first_name": "bench", "username": "bench_bot"}
 MESSAGES_PER_SECOND = 30
 
 
-class StandInBotAPI(BaseRequest):
-    """A Bot API with latency and Telegram's 30 messages/s limit; tells each student what they see."""
+@dataclass
+class StandInBotAPI(RecordingRequest):
+    """The tests' recording Bot API with Telegram's 30 messages/s limit; tells each student what they see."""
 
-    def __init__(self, latency: float) -> None:
-        self.latency = latency
-        self.sent: deque[float] = deque()
-        self.too_many = 0
-        self.next_id = 1
-        self.inbox: dict[int, asyncio.Queue] = defaultdict(asyncio.Queue)  # chat -> (kind, message, when)
+    sent: deque[float] = field(default_factory=deque)  # when each accepted sendMessage arrived
+    too_many: int = 0
+    inbox: dict[int, asyncio.Queue] = field(default_factory=lambda: defaultdict(asyncio.Queue))
 
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    @property
-    def read_timeout(self) -> float:
-        return 5.0
-
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any):
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any):
         name = url.rsplit("/", 1)[-1]
-        params = json.loads(json.dumps(request_data.parameters if request_data else {}))
-        await asyncio.sleep(self.latency)
-        now = time.monotonic()
         if name == "sendMessage":
+            now = time.monotonic()
             while self.sent and now - self.sent[0] >= 1.0:
                 self.sent.popleft()
             if len(self.sent) >= MESSAGES_PER_SECOND:
                 self.too_many += 1
-                body = {
-                    "ok": False,
-                    "error_code": 429,
-                    "description": "Too Many Requests",
-                    "parameters": {"retry_after": 1},
-                }
-                return 429, json.dumps(body).encode()
-            self.sent.append(now)
-        result: Any = True
-        if name == "getMe":
-            result = BOT
-        elif name in ("sendMessage", "editMessageText"):
-            chat = int(params["chat_id"])
-            message_id = self.next_id if name == "sendMessage" else int(params["message_id"])
-            self.next_id += name == "sendMessage"
-            result = {
-                "message_id": message_id,
-                "date": 1_780_000_000,
-                "chat": {"id": chat, "type": "private"},
-                "text": params["text"],
-            }
-            if "reply_markup" in params:
-                result["reply_markup"] = params["reply_markup"]
-            self.inbox[chat].put_nowait((name, result, time.monotonic()))
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+                self.script.setdefault(name, []).append(429)  # the recorder answers it, retry_after 1
+            else:
+                self.sent.append(now)
+        status, body = await super().do_request(url, method, request_data, **kwargs)
+        if status == 200 and name in ("sendMessage", "editMessageText"):
+            message = json.loads(body)["result"]
+            self.inbox[message["chat"]["id"]].put_nowait((name, message, time.monotonic()))
+        return status, body
 
 
 def press(update_id: int, uid: int, message: dict, data: str) -> dict:
@@ -141,7 +111,7 @@ async def run(students: int, questions: int, latency: float, db: str) -> dict:
     engine = make_engine(db)
     bank = load_bank().questions
     quiz = QuizService(engine, bank, zone=ZoneInfo("Asia/Shanghai"))
-    api = StandInBotAPI(latency)
+    api = StandInBotAPI(latency=latency)
     app = build_application(
         token="1:bench", services=BotServices(quiz=quiz, accounts=AccountService(engine)), request=api
     )

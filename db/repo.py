@@ -111,25 +111,11 @@ def owned_round(session: Session, *, round_id: int, channel: str, external_id: s
     ).first()
 
 
-def answered_positions(session: Session, *, round_id: int) -> set[int]:
-    """The positions of a round that have an answer."""
-    return set(session.exec(select(Answer.position).where(Answer.round_id == round_id)))
-
-
 def latest_active_round(session: Session, *, user_id: int) -> Round | None:
     """The user's most recent unfinished round."""
     return session.exec(
         select(Round).where(Round.user_id == user_id, Round.status == "active").order_by(col(Round.id).desc())
     ).first()
-
-
-def round_questions(session: Session, *, round_id: int) -> list[RoundQuestion]:
-    """The questions of a round in position order."""
-    return list(
-        session.exec(
-            select(RoundQuestion).where(RoundQuestion.round_id == round_id).order_by(col(RoundQuestion.position))
-        )
-    )
 
 
 def round_answers(session: Session, *, round_id: int) -> list[Answer]:

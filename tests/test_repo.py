@@ -46,11 +46,12 @@ def test_round_questions_keep_position_and_shown_order(engine):
         )
         round_id = round_.id
     with session_scope(engine) as s:
-        slots = repo.round_questions(s, round_id=round_id)
-        assert [(q.position, q.question_id, q.shown_order) for q in slots] == [
-            (0, "law-001", "BADC"),
-            (1, "law-002", "AB"),
+        state = repo.round_state(s, round_id=round_id, channel="console", external_id="alice")
+        assert [(q.position, q.question_id, q.shown_order, q.answered) for q in state.slots] == [
+            (0, "law-001", "BADC", False),
+            (1, "law-002", "AB", False),
         ]
+        assert repo.round_state(s, round_id=round_id, channel="console", external_id="bob") is None
 
 
 def test_an_answer_position_can_be_stored_only_once(engine):

@@ -6,9 +6,13 @@ import random
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import func, select
 
 from bot.engine.model import Grade, Kind, Theme
 from bot.services import AlreadyAnswered, InvalidChoice, NoQuestions, QuizService, RoundClosed, RoundNotFound
+from bot.services.common import Identity
+from db.models import User
+from db.session import read_scope
 from tests.factories import make_question, small_bank
 
 
@@ -145,3 +149,18 @@ def test_stats_report_accuracy_per_theme(service, alice):
     assert stats.rounds == 1
     assert sum(total for _, total in stats.accuracy.values()) == 5
     assert {t for t in stats.accuracy} == {o.view.question.theme for o in outcomes}
+
+
+def test_an_identity_that_does_not_fit_its_columns_is_refused_before_the_database(service):
+    from bot.services.errors import InvalidIdentity
+
+    for who in (
+        Identity("console", "x" * 65),
+        Identity("console", ""),
+        Identity("console", "ok", display_name="长" * 17),
+        Identity("console", "ok2", display_name="见 t.me/abc"),
+    ):
+        with pytest.raises(InvalidIdentity):
+            service.start_round(who, size=1)
+    with read_scope(service.engine) as s:
+        assert s.exec(select(func.count()).select_from(User)).one() == 0

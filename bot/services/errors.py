@@ -1,6 +1,13 @@
 """What a use case refuses; adapters turn each into a short message for the person."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from db.session import DatabaseBusy as Busy  # noqa: F401  (the database stayed locked; nothing was changed)
+
+if TYPE_CHECKING:
+    from bot.services.views import QuestionView
 
 
 class ServiceError(Exception):
@@ -22,7 +29,7 @@ class AlreadyAnswered(ServiceError):
     it (the answer is older than a double tap), e.g. after sending the next question failed.
     """
 
-    def __init__(self, message: str, *, resend: object | None = None) -> None:
+    def __init__(self, message: str, *, resend: QuestionView | None = None) -> None:
         super().__init__(message)
         self.resend = resend
 

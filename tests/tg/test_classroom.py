@@ -23,6 +23,15 @@ async def _rounds(bot: Harness, users: list[int]) -> None:
         await bot.send(uid, "/quiz law")
 
 
+def _right_presses(bot: Harness, users: list[int]) -> list[dict]:
+    """Each user's press of the right answer to their current question."""
+    presses = []
+    for uid in users:
+        rid, pos, letters = bot.right_answer(uid)
+        presses.append(bot.callback_update(uid, f"a:{rid}:{pos}:{letters}"))
+    return presses
+
+
 def _answered(bot: Harness, uid: int) -> int:
     return bot.services.quiz.stats(bot.who(uid)).answered
 
@@ -30,10 +39,7 @@ def _answered(bot: Harness, uid: int) -> int:
 async def test_a_double_tap_while_the_class_answers_is_counted_once(services):
     async with Harness(services, RecordingRequest(latency=0.02)) as bot:
         await _rounds(bot, CLASS)
-        presses = []
-        for uid in CLASS:
-            rid, pos, letters = bot.right_answer(uid)
-            presses.append(bot.callback_update(uid, f"a:{rid}:{pos}:{letters}"))
+        presses = _right_presses(bot, CLASS)
         tapper = presses[3]
         burst = [*presses[:3], tapper, dict(tapper, update_id=tapper["update_id"] + 10_000), *presses[4:]]
         await bot.feed_all(burst)
@@ -47,10 +53,7 @@ async def test_updates_of_different_users_run_at_the_same_time(services):
     """With 100 ms per Bot API call, 20 answers in a burst take about one answer's time, not twenty."""
     async with Harness(services, RecordingRequest(latency=0.1)) as bot:
         await _rounds(bot, CLASS)
-        burst = []
-        for uid in CLASS:
-            rid, pos, letters = bot.right_answer(uid)
-            burst.append(bot.callback_update(uid, f"a:{rid}:{pos}:{letters}"))
+        burst = _right_presses(bot, CLASS)
         started = time.monotonic()
         await bot.feed_all(burst)
         elapsed = time.monotonic() - started
@@ -134,11 +137,7 @@ async def test_a_429_in_a_burst_is_waited_out_and_nothing_is_lost(services):
         await _rounds(bot, users)
         request.script["sendMessage"] = [429, 429]
         request.script["editMessageText"] = [429]
-        burst = []
-        for uid in users:
-            rid, pos, letters = bot.right_answer(uid)
-            burst.append(bot.callback_update(uid, f"a:{rid}:{pos}:{letters}"))
-        await bot.feed_all(burst)
+        await bot.feed_all(_right_presses(bot, users))
         assert [_answered(bot, uid) for uid in users] == [1] * len(users)
         edited = {c.params["chat_id"] for c in request.of("editMessageText")}
         assert edited == set(users)  # every student saw their feedback
