@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -94,6 +94,7 @@ class Answer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("round_id", "position", name="uq_answer_round_position"),
         Index("ix_answer_user_question", "user_id", "question_id"),
+        Index("ix_answer_user_time", "user_id", "answered_at"),  # a class's answers in a period
         # Points for a question are earned once per user: the first right answer in a quiz round.
         Index(
             "uq_answer_points_once", "user_id", "question_id", unique=True, sqlite_where=EARNED, postgresql_where=EARNED
@@ -132,3 +133,88 @@ class ReviewCard(SQLModel, table=True):
     question_id: str = Field(primary_key=True, max_length=32)
     card: str = Field(max_length=1024)
     due_at: datetime = Field(sa_column=utc_column())
+
+
+# -- teachers and classes ------------------------------------------------------------------------
+
+
+class Teacher(SQLModel, table=True):
+    """A user who redeemed a teacher invite; they may create classes and see their reports."""
+
+    user_id: int = Field(sa_column=key_column("user.id", primary_key=True))
+    since: datetime = Field(sa_column=utc_column())
+
+
+class Invite(SQLModel, table=True):
+    """A one-time teacher invite code; used when ``used_by`` is set (one conditional UPDATE decides)."""
+
+    code: str = Field(primary_key=True, max_length=16)
+    created_at: datetime = Field(sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+    used_by: int | None = Field(default=None, sa_column=Column(BigKey, ForeignKey("user.id", ondelete="SET NULL")))
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class SchoolClass(SQLModel, table=True):
+    """A class a teacher brought to the bot; students join it with its code."""
+
+    __table_args__ = (Index("ix_schoolclass_teacher", "teacher_id"),)
+
+    id: int | None = Field(default=None, sa_column=id_column())
+    name: str = Field(max_length=32)
+    code: str = Field(max_length=16, unique=True)
+    teacher_id: int = Field(sa_column=key_column("user.id"))
+    open: bool = True
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class Membership(SQLModel, table=True):
+    """A student's one class; the roster name is seen only by the class's teachers (None until given)."""
+
+    __table_args__ = (Index("ix_membership_class", "class_id"),)
+
+    user_id: int = Field(sa_column=key_column("user.id", primary_key=True))
+    class_id: int = Field(sa_column=key_column("schoolclass.id"))
+    roster_name: str | None = Field(default=None, max_length=20)
+    joined_at: datetime = Field(sa_column=utc_column())
+
+
+class CodeAttempt(SQLModel, table=True):
+    """A wrong teacher or class code; more than five in an hour refuse the next guesses."""
+
+    __table_args__ = (Index("ix_codeattempt_user_at", "user_id", "at"),)
+
+    id: int | None = Field(default=None, sa_column=id_column())
+    user_id: int = Field(sa_column=key_column("user.id"))
+    at: datetime = Field(sa_column=utc_column())
+
+
+# -- standings: small tables kept in step with every answer, so boards are sums over few rows ------
+
+
+class DailyStats(SQLModel, table=True):
+    """One user's points and counts on one local day (the configured zone)."""
+
+    __table_args__ = (Index("ix_dailystats_day", "day", "user_id"),)
+
+    user_id: int = Field(sa_column=key_column("user.id", primary_key=True))
+    day: date = Field(primary_key=True)
+    points: int = 0
+    answered: int = 0
+    correct: int = 0
+    rounds: int = 0
+    last_scored_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class UserStats(SQLModel, table=True):
+    """One user's all-time points and counts."""
+
+    __table_args__ = (Index("ix_userstats_points", "points"),)
+
+    user_id: int = Field(sa_column=key_column("user.id", primary_key=True))
+    points: int = 0
+    answered: int = 0
+    correct: int = 0
+    rounds: int = 0
+    last_scored_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    last_active_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

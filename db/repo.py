@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, bindparam, case, delete, func, text, update
+from sqlalchemy import Boolean, Date, DateTime, bindparam, case, delete, distinct, func, not_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from db.models import Answer, QuestionHistory, ReviewCard, Round, RoundQuestion, User, as_utc
+from db.models import (
+    Answer,
+    CodeAttempt,
+    DailyStats,
+    Invite,
+    Membership,
+    QuestionHistory,
+    ReviewCard,
+    Round,
+    RoundQuestion,
+    SchoolClass,
+    Teacher,
+    User,
+    UserStats,
+    as_utc,
+)
 
 # Exactly-once rules are the database's: unique keys decide, written as upserts (INSERT ... ON
 # CONFLICT) that SQLite and PostgreSQL both understand, never as a read followed by a write.
@@ -47,7 +62,9 @@ def upsert_user(session: Session, *, channel: str, external_id: str, nickname: s
 
 def delete_user(session: Session, *, user_id: int) -> None:
     """Delete a user and everything stored about them."""
-    for table in (Answer, QuestionHistory, ReviewCard):
+    session.exec(delete(SchoolClass).where(col(SchoolClass.teacher_id) == user_id))  # their classes' members stay users
+    session.exec(update(Invite).where(col(Invite.used_by) == user_id).values(used_by=None))
+    for table in (Answer, QuestionHistory, ReviewCard, DailyStats, UserStats, Membership, Teacher, CodeAttempt):
         session.exec(delete(table).where(col(table.user_id) == user_id))
     round_ids = select(Round.id).where(Round.user_id == user_id)
     session.exec(delete(RoundQuestion).where(col(RoundQuestion.round_id).in_(round_ids)))
@@ -323,3 +340,308 @@ def count_due_reviews(session: Session, *, user_id: int, now: datetime) -> int:
             .where(ReviewCard.user_id == user_id, col(ReviewCard.due_at) <= now)
         ).one()
     )
+
+
+# -- standings -----------------------------------------------------------------------------------
+
+_DAY = Date()
+ADD_TO_DAILY = text(
+    """
+    INSERT INTO dailystats (user_id, day, points, answered, correct, rounds, last_scored_at)
+    VALUES (:user_id, :day, :points, :answered, :correct, :rounds, :scored_at)
+    ON CONFLICT (user_id, day) DO UPDATE SET
+        points = dailystats.points + excluded.points,
+        answered = dailystats.answered + excluded.answered,
+        correct = dailystats.correct + excluded.correct,
+        rounds = dailystats.rounds + excluded.rounds,
+        last_scored_at = COALESCE(excluded.last_scored_at, dailystats.last_scored_at)"""
+).bindparams(bindparam("day", type_=_DAY), bindparam("scored_at", type_=_UTC))
+ADD_TO_TOTALS = text(
+    """
+    INSERT INTO userstats (user_id, points, answered, correct, rounds, last_scored_at, last_active_at)
+    VALUES (:user_id, :points, :answered, :correct, :rounds, :scored_at, :now)
+    ON CONFLICT (user_id) DO UPDATE SET
+        points = userstats.points + excluded.points,
+        answered = userstats.answered + excluded.answered,
+        correct = userstats.correct + excluded.correct,
+        rounds = userstats.rounds + excluded.rounds,
+        last_scored_at = COALESCE(excluded.last_scored_at, userstats.last_scored_at),
+        last_active_at = excluded.last_active_at"""
+).bindparams(bindparam("scored_at", type_=_UTC), bindparam("now", type_=_UTC))
+
+
+def add_to_standings(
+    session: Session, *, user_id: int, day: date, points: int, correct: bool, finished_round: bool, now: datetime
+) -> None:
+    """Count one quiz answer (and the round it finished) on the user's local day and in their totals.
+
+    Two upserts (``x = x + n``) in the answer's own unit of work, so standings never drift from answers.
+    """
+    params = {
+        "user_id": user_id,
+        "day": day,
+        "points": points,
+        "answered": 1,
+        "correct": int(correct),
+        "rounds": int(finished_round),
+        "scored_at": now if points > 0 else None,
+        "now": now,
+    }
+    connection = session.connection()
+    connection.execute(ADD_TO_DAILY, params)
+    connection.execute(ADD_TO_TOTALS, params)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A user's sums over a period (for leaderboards, reports and exports)."""
+
+    user_id: int
+    nickname: str
+    roster_name: str | None
+    points: int
+    correct: int
+    answered: int
+    rounds: int
+    last_scored_at: datetime | None
+    last_active_at: datetime | None = None
+
+    @property
+    def accuracy(self) -> float:
+        """Right answers / answers (0 when none)."""
+        return self.correct / self.answered if self.answered else 0.0
+
+
+def class_standings(session: Session, *, class_id: int, since: date | None) -> list[Standing]:
+    """Every member of a class with their sums since ``since`` (a local day; None: all time), unsorted."""
+    d, m, u, t = DailyStats.__table__, Membership.__table__, User.__table__, UserStats.__table__
+    on = d.c.user_id == m.c.user_id
+    if since is not None:
+        on = on & (d.c.day >= since)
+    rows = session.exec(
+        select(
+            u.c.id,
+            u.c.nickname,
+            m.c.roster_name,
+            func.coalesce(func.sum(d.c.points), 0),
+            func.coalesce(func.sum(d.c.correct), 0),
+            func.coalesce(func.sum(d.c.answered), 0),
+            func.coalesce(func.sum(d.c.rounds), 0),
+            func.max(d.c.last_scored_at),
+            func.max(t.c.last_active_at),
+        )
+        .select_from(m.join(u, u.c.id == m.c.user_id).outerjoin(d, on).outerjoin(t, t.c.user_id == m.c.user_id))
+        .where(m.c.class_id == class_id)
+        .group_by(u.c.id, u.c.nickname, m.c.roster_name)
+    ).all()
+    return [
+        Standing(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5]), int(r[6]), _utc(r[7]), _utc(r[8])) for r in rows
+    ]
+
+
+def overall_top(session: Session, *, since: date | None, limit: int) -> list[Standing]:
+    """The users with the most points since ``since`` (None: all time), at least ``limit`` of them with ties."""
+    u = User.__table__
+    if since is None:
+        t = UserStats.__table__
+        cutoff = select(t.c.points).where(t.c.points > 0).order_by(t.c.points.desc()).offset(limit - 1).limit(1)
+        threshold = session.exec(cutoff).first()
+        rows = session.exec(
+            select(u.c.id, u.c.nickname, t.c.points, t.c.correct, t.c.answered, t.c.rounds, t.c.last_scored_at)
+            .select_from(t.join(u, u.c.id == t.c.user_id))
+            .where(t.c.points >= (threshold[0] if threshold else 1))
+        ).all()
+    else:
+        d = DailyStats.__table__
+        points = func.sum(d.c.points)
+        top = (
+            select(
+                d.c.user_id,
+                points.label("points"),
+                func.sum(d.c.correct).label("correct"),
+                func.sum(d.c.answered).label("answered"),
+                func.sum(d.c.rounds).label("rounds"),
+                func.max(d.c.last_scored_at).label("scored"),
+            )
+            .where(d.c.day >= since)
+            .group_by(d.c.user_id)
+            .having(points > 0)
+            .order_by(points.desc())
+            .limit(limit * 3)  # room for ties on points; the exact order is settled below
+            .subquery()
+        )
+        rows = session.exec(
+            select(
+                u.c.id, u.c.nickname, top.c.points, top.c.correct, top.c.answered, top.c.rounds, top.c.scored
+            ).select_from(top.join(u, u.c.id == top.c.user_id))
+        ).all()
+    return [Standing(r[0], r[1], None, int(r[2]), int(r[3]), int(r[4]), int(r[5]), _utc(r[6])) for r in rows]
+
+
+def points_since(session: Session, *, user_id: int, since: date | None) -> int:
+    """The user's points since ``since`` (None: all time)."""
+    if since is None:
+        found = session.exec(select(UserStats.points).where(UserStats.user_id == user_id)).first()
+        return int(found or 0)
+    d = DailyStats.__table__
+    total = select(func.coalesce(func.sum(d.c.points), 0)).where(d.c.user_id == user_id, d.c.day >= since)
+    return int(session.exec(total).one()[0])
+
+
+def count_ahead(session: Session, *, points: int, since: date | None) -> int:
+    """How many users have more points than ``points`` since ``since`` (None: all time)."""
+    if since is None:
+        return int(session.exec(select(func.count()).where(UserStats.points > points)).one()[0])
+    d = DailyStats.__table__
+    sums = select(d.c.user_id).where(d.c.day >= since).group_by(d.c.user_id).having(func.sum(d.c.points) > points)
+    return int(session.exec(select(func.count()).select_from(sums.subquery())).one()[0])
+
+
+def class_theme_accuracy(session: Session, *, class_id: int, since: datetime | None) -> dict[str, tuple[int, int]]:
+    """Theme -> (right, answers) of a class's members in quiz rounds since ``since`` (UTC)."""
+    a, m, r = Answer.__table__, Membership.__table__, Round.__table__
+    query = (
+        select(a.c.theme, func.sum(case((a.c.correct, 1), else_=0)), func.count())
+        .select_from(a.join(m, m.c.user_id == a.c.user_id).join(r, r.c.id == a.c.round_id))
+        .where(m.c.class_id == class_id, r.c.mode == "quiz")
+        .group_by(a.c.theme)
+    )
+    if since is not None:
+        query = query.where(a.c.answered_at >= since)
+    return {theme: (int(right), int(count)) for theme, right, count in session.exec(query)}
+
+
+def class_most_missed(
+    session: Session, *, class_id: int, since: datetime | None, limit: int
+) -> list[tuple[str, int, int]]:
+    """(question id, students who missed it, students who answered it), most missed first."""
+    a, m, r = Answer.__table__, Membership.__table__, Round.__table__
+    missed = func.count(distinct(case((not_(a.c.correct), a.c.user_id))))
+    answered = func.count(distinct(a.c.user_id))
+    query = (
+        select(a.c.question_id, missed, answered)
+        .select_from(a.join(m, m.c.user_id == a.c.user_id).join(r, r.c.id == a.c.round_id))
+        .where(m.c.class_id == class_id, r.c.mode == "quiz")
+        .group_by(a.c.question_id)
+        .having(missed > 0)
+        .order_by(missed.desc(), (missed * 1.0 / answered).desc(), a.c.question_id)
+        .limit(limit)
+    )
+    if since is not None:
+        query = query.where(a.c.answered_at >= since)
+    return [(qid, int(miss), int(total)) for qid, miss, total in session.exec(query)]
+
+
+def _utc(moment: datetime | str | None) -> datetime | None:
+    return as_utc(moment) if isinstance(moment, datetime) or moment is None else as_utc(datetime.fromisoformat(moment))
+
+
+# -- teachers, invites and classes ---------------------------------------------------------------
+
+
+def is_teacher(session: Session, *, user_id: int) -> bool:
+    """Whether the user redeemed a teacher invite."""
+    return session.get(Teacher, user_id) is not None
+
+
+def add_invites(session: Session, *, codes: Sequence[str], now: datetime, expires_at: datetime) -> None:
+    """Store new one-time teacher invite codes."""
+    session.add_all(Invite(code=code, created_at=now, expires_at=expires_at) for code in codes)
+    session.flush()
+
+
+def redeem_invite(session: Session, *, code: str, user_id: int, now: datetime) -> bool:
+    """Use an invite for the user: True when it was unused and valid (one conditional UPDATE decides)."""
+    used = session.exec(
+        update(Invite)
+        .where(col(Invite.code) == code, col(Invite.used_by).is_(None), col(Invite.expires_at) > now)
+        .values(used_by=user_id, used_at=now)
+    )
+    if used.rowcount != 1:
+        return False
+    session.exec(
+        _insert(session, Teacher).values(user_id=user_id, since=now).on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    return True
+
+
+def recent_wrong_codes(session: Session, *, user_id: int, since: datetime) -> int:
+    """How many wrong codes the user tried since ``since``."""
+    counted = select(func.count()).where(CodeAttempt.user_id == user_id, col(CodeAttempt.at) >= since)
+    return int(session.exec(counted).one()[0])
+
+
+def add_wrong_code(session: Session, *, user_id: int, now: datetime) -> None:
+    """Remember one wrong code."""
+    session.add(CodeAttempt(user_id=user_id, at=now))
+    session.flush()
+
+
+def create_class(session: Session, *, teacher_id: int, name: str, code: str, now: datetime) -> SchoolClass | None:
+    """A new class, or None when ``code`` is taken (the caller draws another)."""
+    inserted = session.exec(
+        _insert(session, SchoolClass)
+        .values(name=name, code=code, teacher_id=teacher_id, open=True, created_at=now)
+        .on_conflict_do_nothing(index_elements=["code"])
+        .returning(SchoolClass.__table__.c.id)
+    ).first()
+    return session.get(SchoolClass, inserted[0]) if inserted else None
+
+
+def teacher_classes(session: Session, *, teacher_id: int) -> list[tuple[SchoolClass, int]]:
+    """The teacher's classes, oldest first, each with its member count."""
+    m = Membership.__table__
+    members = select(func.count()).where(m.c.class_id == SchoolClass.id).scalar_subquery()
+    rows = session.exec(
+        select(SchoolClass, members).where(SchoolClass.teacher_id == teacher_id).order_by(col(SchoolClass.id))
+    ).all()
+    return [(cls, int(n)) for cls, n in rows]
+
+
+def class_by_code(session: Session, *, code: str) -> SchoolClass | None:
+    """A class by its join code."""
+    return session.exec(select(SchoolClass).where(SchoolClass.code == code)).first()
+
+
+def set_class_open(session: Session, *, class_id: int, open_: bool) -> None:
+    """Open or close a class for new members."""
+    session.exec(update(SchoolClass).where(col(SchoolClass.id) == class_id).values(open=open_))
+
+
+def get_membership(session: Session, *, user_id: int) -> tuple[Membership, SchoolClass] | None:
+    """The user's class membership and the class."""
+    return session.exec(
+        select(Membership, SchoolClass)
+        .join(SchoolClass, col(SchoolClass.id) == col(Membership.class_id))
+        .where(Membership.user_id == user_id)
+    ).first()
+
+
+def join_class(session: Session, *, user_id: int, class_id: int, now: datetime) -> bool:
+    """Make the user a member of the class unless they are in one: True when they joined now."""
+    inserted = session.exec(
+        _insert(session, Membership)
+        .values(user_id=user_id, class_id=class_id, roster_name=None, joined_at=now)
+        .on_conflict_do_nothing(index_elements=["user_id"])
+        .returning(Membership.__table__.c.user_id)
+    ).first()
+    return inserted is not None
+
+
+def move_to_class(session: Session, *, user_id: int, class_id: int, now: datetime) -> None:
+    """Move a member to another class; the roster name is asked again."""
+    session.exec(
+        update(Membership)
+        .where(col(Membership.user_id) == user_id)
+        .values(class_id=class_id, roster_name=None, joined_at=now)
+    )
+
+
+def set_roster_name(session: Session, *, user_id: int, name: str) -> None:
+    """Store the member's roster name."""
+    session.exec(update(Membership).where(col(Membership.user_id) == user_id).values(roster_name=name))
+
+
+def leave_class(session: Session, *, user_id: int) -> None:
+    """End the user's membership."""
+    session.exec(delete(Membership).where(col(Membership.user_id) == user_id))

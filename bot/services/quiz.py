@@ -202,6 +202,16 @@ class QuizService:
                 )
             view = QuestionView(round_id, position, len(state.slots), question, slot.shown_order, review=review_round)
             next_view = self._next_of(state, answered={position})
+            if not review_round:
+                repo.add_to_standings(
+                    session,
+                    user_id=state.user_id,
+                    day=local_day(now, self.zone),
+                    points=points,
+                    correct=correct,
+                    finished_round=next_view is None,
+                    now=now,
+                )
             summary = None
             if next_view is None:
                 repo.finish_round(session, round_id=round_id, now=now)
