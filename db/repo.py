@@ -449,7 +449,7 @@ def overall_top(session: Session, *, since: date | None, limit: int) -> list[Sta
         rows = session.exec(
             select(u.c.id, u.c.nickname, t.c.points, t.c.correct, t.c.answered, t.c.rounds, t.c.last_scored_at)
             .select_from(t.join(u, u.c.id == t.c.user_id))
-            .where(t.c.points >= (threshold[0] if threshold else 1))
+            .where(t.c.points >= (threshold or 1))
         ).all()
     else:
         d = DailyStats.__table__
@@ -485,16 +485,16 @@ def points_since(session: Session, *, user_id: int, since: date | None) -> int:
         return int(found or 0)
     d = DailyStats.__table__
     total = select(func.coalesce(func.sum(d.c.points), 0)).where(d.c.user_id == user_id, d.c.day >= since)
-    return int(session.exec(total).one()[0])
+    return int(session.exec(total).one())
 
 
 def count_ahead(session: Session, *, points: int, since: date | None) -> int:
     """How many users have more points than ``points`` since ``since`` (None: all time)."""
     if since is None:
-        return int(session.exec(select(func.count()).where(UserStats.points > points)).one()[0])
+        return int(session.exec(select(func.count()).where(UserStats.points > points)).one())
     d = DailyStats.__table__
     sums = select(d.c.user_id).where(d.c.day >= since).group_by(d.c.user_id).having(func.sum(d.c.points) > points)
-    return int(session.exec(select(func.count()).select_from(sums.subquery())).one()[0])
+    return int(session.exec(select(func.count()).select_from(sums.subquery())).one())
 
 
 def class_theme_accuracy(session: Session, *, class_id: int, since: datetime | None) -> dict[str, tuple[int, int]]:
@@ -568,7 +568,7 @@ def redeem_invite(session: Session, *, code: str, user_id: int, now: datetime) -
 def recent_wrong_codes(session: Session, *, user_id: int, since: datetime) -> int:
     """How many wrong codes the user tried since ``since``."""
     counted = select(func.count()).where(CodeAttempt.user_id == user_id, col(CodeAttempt.at) >= since)
-    return int(session.exec(counted).one()[0])
+    return int(session.exec(counted).one())
 
 
 def add_wrong_code(session: Session, *, user_id: int, now: datetime) -> None:

@@ -60,3 +60,39 @@ class UnknownUser(ServiceError):
 
 class InvalidIdentity(ServiceError):
     """A user name or id that does not fit what is stored (too long, empty, or a rule broken)."""
+
+
+class NotAllowed(ServiceError):
+    """The user lacks the role (``admin`` or ``teacher``) the request needs."""
+
+
+class ClassNotFound(ServiceError):
+    """No such class of this teacher's (or the student is in no class); foreign classes look the same."""
+
+
+class ChooseClass(ServiceError):
+    """The teacher has several classes and named none; ``names`` lists them."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+class InvalidCode(ServiceError):
+    """A teacher invite or class code that is wrong, used or expired (one answer for all)."""
+
+
+class TooManyAttempts(ServiceError):
+    """More than five wrong codes within an hour: codes are refused for an hour."""
+
+
+class ClassClosed(ServiceError):
+    """The class takes no new members."""
+
+
+class NameRejected(ServiceError):
+    """A class or roster name that is empty, too long (``limit``) or has control characters."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"1-{limit} characters")
+        self.limit = limit
