@@ -39,7 +39,7 @@ from telegram.request import RequestData
 
 from bot.bank import load_bank
 from bot.engine.model import Theme
-from bot.services import AccountService, Identity, QuizService
+from bot.services import Identity
 from bot.tg import keyboards, texts
 from bot.tg.app import build_application
 from bot.tg.context import BotServices
@@ -110,11 +110,10 @@ async def student(uid: int, app, api: StandInBotAPI, first: dict, questions: int
 async def run(students: int, questions: int, latency: float, db: str) -> dict:
     engine = make_engine(db)
     bank = load_bank().questions
-    quiz = QuizService(engine, bank, zone=ZoneInfo("Asia/Shanghai"))
+    services = BotServices.build(engine, bank, zone=ZoneInfo("Asia/Shanghai"))
+    quiz = services.quiz
     api = StandInBotAPI(latency=latency)
-    app = build_application(
-        token="1:bench", services=BotServices(quiz=quiz, accounts=AccountService(engine)), request=api
-    )
+    app = build_application(token="1:bench", services=services, request=api)
     await app.initialize()
     await app.start()
     firsts = {}

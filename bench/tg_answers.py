@@ -25,7 +25,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.bank import load_bank
-from bot.services import AccountService, Identity, QuizService
+from bot.services import Identity
 from bot.tg.app import build_application
 from bot.tg.context import BotServices
 from db.session import make_engine
@@ -43,8 +43,8 @@ def callback(update_id: int, uid: int, data: str) -> dict:
 
 async def answer_path(users: int, folder: Path) -> tuple[int, float]:
     engine = make_engine(str(folder / "bench.db"))
-    quiz = QuizService(engine, load_bank().questions, zone=ZoneInfo("Asia/Shanghai"))
-    services = BotServices(quiz=quiz, accounts=AccountService(engine))
+    services = BotServices.build(engine, load_bank().questions, zone=ZoneInfo("Asia/Shanghai"))
+    quiz = services.quiz
     request = RecordingRequest()
     app = build_application(token=TOKEN, services=services, request=request, rate_limited=False)
     await app.initialize()

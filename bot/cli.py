@@ -100,16 +100,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     token = settings.bot_token.get_secret_value().strip()
     bank = _load_configured_bank(settings)
 
-    from bot.services import AccountService, QuizService
     from bot.tg.app import build_application, configure_logging, run_polling
     from bot.tg.context import BotServices
 
     configure_logging(token)
     engine = _open_database(settings.database_url)
-    services = BotServices(
-        quiz=QuizService(engine, bank.questions, zone=settings.zone),
-        accounts=AccountService(engine),
-    )
+    services = BotServices.build(engine, bank.questions, zone=settings.zone, admins=settings.admin_ids)
     app = build_application(token=token, services=services, base_url=settings.api_url)
     return run_polling(app)
 

@@ -52,6 +52,7 @@ class JoinOutcome:
     status: str
     class_name: str
     current_class: str | None = None  # with ``confirm``: the class the student would leave
+    code: str = ""  # the class's join code (for the confirm button)
 
 
 def resolve_class(session: Session, who: Identity | None, ref: str | None) -> SchoolClass:
@@ -221,7 +222,7 @@ class ClassService:
                     return JoinOutcome("joined", cls.name)
                 current = repo.get_membership(session, user_id=user.id)  # joined elsewhere a moment ago
             if not switch:
-                return JoinOutcome("confirm", cls.name, current[1].name)
+                return JoinOutcome("confirm", cls.name, current[1].name, cls.code)
             repo.move_to_class(session, user_id=user.id, class_id=cls.id, now=now)
             return JoinOutcome("joined", cls.name)
 

@@ -20,7 +20,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.services import Busy
-from bot.tg import buttons, commands, texts
+from bot.tg import buttons, classes, commands, texts
 from bot.tg import callbacks as cb
 from bot.tg.concurrency import MessageRateLimiter, PerUserUpdateProcessor
 from bot.tg.context import BotApplication, BotContext, BotData, BotServices, database_workers, identity
@@ -69,6 +69,17 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CommandHandler("nickname", commands.nickname, private))
     app.add_handler(CommandHandler("forget", commands.forget, private))
     app.add_handler(CommandHandler("help", commands.help_text, private))
+    app.add_handler(CommandHandler("rank", classes.rank, private))
+    app.add_handler(CommandHandler("join", classes.join, private))
+    app.add_handler(CommandHandler("leave", classes.leave, private))
+    app.add_handler(CommandHandler("invite", classes.invite, private))
+    app.add_handler(CommandHandler("teacher", classes.teacher, private))
+    app.add_handler(CommandHandler("newclass", classes.new_class, private))
+    app.add_handler(CommandHandler("myclasses", classes.my_classes, private))
+    app.add_handler(CommandHandler("closeclass", classes.close_class, private))
+    app.add_handler(CommandHandler("leaderboard", classes.leaderboard, private))
+    app.add_handler(CommandHandler("report", classes.report, private))
+    app.add_handler(CommandHandler("export", classes.export, private))
     # Order matters: the known commands above take their updates first.
     app.add_handler(MessageHandler(filters.COMMAND & private, commands.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, commands.free_text))
@@ -81,6 +92,8 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(buttons.continue_round, pattern=cb.matches(cb.ContinueRound)))
     app.add_handler(CallbackQueryHandler(buttons.start_review, pattern=cb.matches(cb.StartReview)))
     app.add_handler(CallbackQueryHandler(buttons.confirm_forget, pattern=cb.matches(cb.Forget)))
+    app.add_handler(CallbackQueryHandler(classes.rank_period, pattern=cb.matches(cb.RankPeriod)))
+    app.add_handler(CallbackQueryHandler(classes.switch_class, pattern=cb.matches(cb.SwitchClass)))
     # Last: whatever did not parse above (forged, truncated, old) gets an alert.
     app.add_handler(CallbackQueryHandler(buttons.unknown_button))
 

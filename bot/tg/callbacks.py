@@ -2,7 +2,8 @@
 
 Formats (all well under Telegram's 64-byte limit):
 ``g:<grade>``  ``t:<theme|all>``  ``a:<round>:<pos>:<letters>``  ``m:<round>:<pos>:<selected>``
-``r`` (review)  ``q`` (theme picker)  ``c`` (continue the unfinished round)  ``f:y`` / ``f:n`` (forget confirm).
+``r`` (review)  ``q`` (theme picker)  ``c`` (continue the unfinished round)  ``f:y`` / ``f:n`` (forget confirm)
+``k:<week|month|all>`` (leaderboard period)  ``j:<CODE>`` / ``j:-`` (switch class / stay).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.engine.model import GRADES, THEMES, Grade, Theme
+from bot.engine.periods import CODE_ALPHABET, Period
 
 MAX_BYTES = 64
 
@@ -59,7 +61,19 @@ class Forget:
     confirmed: bool
 
 
-CallbackData = PickGrade | PickTheme | Answer | Toggle | StartReview | NewQuiz | ContinueRound | Forget
+@dataclass(frozen=True, slots=True)
+class RankPeriod:
+    period: Period
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchClass:
+    code: str | None  # None: stay in the current class
+
+
+CallbackData = (
+    PickGrade | PickTheme | Answer | Toggle | StartReview | NewQuiz | ContinueRound | Forget | RankPeriod | SwitchClass
+)
 
 _PATTERNS = (
     (re.compile(rf"g:({'|'.join(GRADES)})"), lambda m: PickGrade(Grade(m[1]))),
@@ -70,6 +84,8 @@ _PATTERNS = (
     (re.compile(r"q"), lambda m: NewQuiz()),
     (re.compile(r"c"), lambda m: ContinueRound()),
     (re.compile(r"f:([yn])"), lambda m: Forget(m[1] == "y")),
+    (re.compile(rf"k:({'|'.join(Period)})"), lambda m: RankPeriod(Period(m[1]))),
+    (re.compile(rf"j:([{CODE_ALPHABET}]{{8}}|-)"), lambda m: SwitchClass(None if m[1] == "-" else m[1])),
 )
 
 
@@ -103,6 +119,10 @@ def encode(item: CallbackData) -> str:
             data = "c"
         case Forget(confirmed):
             data = f"f:{'y' if confirmed else 'n'}"
+        case RankPeriod(period):
+            data = f"k:{period.value}"
+        case SwitchClass(code):
+            data = f"j:{code or '-'}"
     assert len(data.encode()) <= MAX_BYTES
     return data
 

@@ -8,7 +8,8 @@ from telegram import ChatMemberUpdated, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
 from bot.services import NicknameRejected, NoQuestions, NothingToReview
-from bot.tg import keyboards, texts
+from bot.services.errors import NameRejected
+from bot.tg import classes, keyboards, texts
 from bot.tg.context import BotContext, identity
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,8 @@ async def start(update: Update, context: BotContext) -> None:
     profile = await context.run(context.accounts.start, identity(update), payload=payload)
     markup = keyboards.grades() if profile.grade is None else None
     await update.effective_message.reply_text(texts.welcome(profile), reply_markup=markup)
+    if payload and payload.startswith(classes.JOIN_PREFIX):  # a teacher's class link
+        await classes.join_with_code(update, context, payload.removeprefix(classes.JOIN_PREFIX))
 
 
 async def quiz(update: Update, context: BotContext) -> None:
@@ -82,12 +85,21 @@ async def forget(update: Update, context: BotContext) -> None:
 
 
 async def help_text(update: Update, context: BotContext) -> None:
-    """The commands and how points work."""
-    await update.effective_message.reply_text(texts.HELP)
+    """The commands and how points work (and the teachers' commands, for teachers)."""
+    teacher = await context.run(context.classes.is_teacher, identity(update))
+    await update.effective_message.reply_text(texts.HELP + (texts.TEACHER_HELP if teacher else ""))
 
 
 async def free_text(update: Update, context: BotContext) -> None:
-    """Text that is no answer: show the current question again with its buttons; the round stays as it is."""
+    """The roster name a class asked for; else text that is no answer: show the current question again."""
+    if await context.run(context.classes.awaiting_roster_name, identity(update)):
+        try:
+            name = await context.run(context.classes.give_roster_name, identity(update), update.effective_message.text)
+        except NameRejected:
+            await update.effective_message.reply_text(texts.ROSTER_REJECTED)
+            return
+        await update.effective_message.reply_text(texts.ROSTER_SAVED.format(name=name))
+        return
     view = await context.run(context.quiz.active_question, identity(update))
     if view is None:
         await update.effective_message.reply_text(texts.NOT_IN_ROUND)

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import ParamSpec, TypeVar
 
+from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.engine.model import Question
 from bot.services import AccountService, Identity, QuizService
+from bot.services.classes import ClassService
+from bot.services.common import utc_now
+from bot.services.reports import ReportService
 from db.session import POOL_SIZE
 
 CHANNEL = "telegram"
@@ -26,6 +33,31 @@ class BotServices:
 
     quiz: QuizService
     accounts: AccountService
+    classes: ClassService
+    reports: ReportService
+
+    @classmethod
+    def build(
+        cls,
+        engine: Engine,
+        questions: Sequence[Question],
+        *,
+        zone: tzinfo,
+        admins: frozenset[int] = frozenset(),
+        clock: Callable[[], datetime] = utc_now,
+        seed: int | None = None,
+    ) -> BotServices:
+        """Every service over one database (``seed`` makes rounds and codes repeatable, for tests)."""
+
+        def rng(offset: int) -> random.Random | None:
+            return None if seed is None else random.Random(seed + offset)
+
+        return cls(
+            quiz=QuizService(engine, questions, zone=zone, clock=clock, rng=rng(0)),
+            accounts=AccountService(engine, clock=clock, rng=rng(1)),
+            classes=ClassService(engine, admins=admins, clock=clock, rng=rng(2), codes=rng(3)),
+            reports=ReportService(engine, questions, zone=zone, clock=clock),
+        )
 
 
 class BotData:
@@ -52,6 +84,16 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
     def accounts(self) -> AccountService:
         """The account use cases."""
         return self.bot_data.services.accounts
+
+    @property
+    def classes(self) -> ClassService:
+        """Teachers and classes."""
+        return self.bot_data.services.classes
+
+    @property
+    def reports(self) -> ReportService:
+        """Leaderboards, reports and exports."""
+        return self.bot_data.services.reports
 
     async def run(self, method: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Call a service method off the event loop: ``await context.run(context.quiz.answer, ...)``.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine.model import Grade, Kind, Theme
+from bot.engine.periods import Period
 from bot.services import QuestionView
 from bot.tg import callbacks as cb
 from bot.tg import texts
@@ -65,4 +66,18 @@ def forget() -> InlineKeyboardMarkup:
     """确认删除 / 取消."""
     return InlineKeyboardMarkup(
         [[_button(texts.FORGET_YES, cb.Forget(True)), _button(texts.FORGET_NO, cb.Forget(False))]]
+    )
+
+
+def rank_periods(current: Period) -> InlineKeyboardMarkup:
+    """本周 / 本月 / 全部, the current one marked."""
+    return InlineKeyboardMarkup(
+        [[_button(("· " + p.label + " ·") if p is current else p.label, cb.RankPeriod(p)) for p in Period]]
+    )
+
+
+def switch_class(code: str) -> InlineKeyboardMarkup:
+    """换到新班级 / 留在原班级."""
+    return InlineKeyboardMarkup(
+        [[_button(texts.JOIN_SWITCH_YES, cb.SwitchClass(code)), _button(texts.JOIN_SWITCH_NO, cb.SwitchClass(None))]]
     )

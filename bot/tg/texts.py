@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.engine.model import Grade, Kind, Theme
 from bot.engine.names import NICKNAME_MAX, NicknameProblem
+from bot.engine.periods import Period
 from bot.services import AnswerOutcome, Profile, QuestionView, RoundSummary, UserStats
+from bot.services.reports import Board, ClassReport
 
 MAX_MESSAGE = 4096  # Telegram's limit for one message
 
@@ -12,6 +14,9 @@ COMMANDS = [
     ("quiz", "开始答题（每轮10题）"),
     ("review", "复习错题"),
     ("me", "我的积分与正确率"),
+    ("rank", "排行榜（本周/本月/全部）"),
+    ("join", "加入班级：/join 加入码"),
+    ("leave", "离开班级"),
     ("nickname", "设置排行榜昵称"),
     ("help", "使用说明"),
     ("forget", "删除我的全部数据"),
@@ -91,6 +96,8 @@ HELP = (
     "/review 复习答错的题（按遗忘规律安排）\n"
     "/me 查看积分、正确率和连续答题天数\n"
     "/nickname 昵称：设置排行榜上显示的名字\n"
+    "/rank 班级排行榜（不在班级时是全体排行榜）\n"
+    "/join 加入码：加入老师的班级；/leave 离开班级\n"
     "/forget 删除你的全部数据\n\n"
     "🏆 积分\n"
     "简单题10分、中等题15分、难题20分。同一道题只有第一次答对才得分，重复刷题不会加分；复习不计分。"
@@ -215,4 +222,163 @@ def stats(data: UserStats) -> str:
         if theme in data.accuracy:
             right, total = data.accuracy[theme]
             lines.append(ME_THEME.format(theme=theme.label, right=right, total=total, percent=100 * right // total))
+    return fit("\n".join(lines))
+
+
+# -- teachers and classes ------------------------------------------------------------------------
+
+ADMIN_ONLY = "只有管理员可以生成教师邀请码。"
+TEACHER_ONLY = "这个命令只有老师可以使用。老师请先用管理员给的邀请码发送 /teacher 邀请码。"
+INVITES = "教师邀请码（每个只能用一次，7天内有效）：\n{codes}\n\n请老师在私聊中发送 /teacher 邀请码。"
+TEACHER_USAGE = "用法：/teacher 邀请码"
+TEACHER_DONE = "✅ 你已成为老师。发送 /newclass 班级名 创建班级，例如：/newclass 初二(3)班"
+CODE_INVALID = "无效或已过期"
+TOO_MANY_CODES = "输错次数太多，请一小时后再试。"
+NEWCLASS_USAGE = "用法：/newclass 班级名（1-32个字），例如：/newclass 初二(3)班"
+CLASS_NAME_REJECTED = "班级名需要 1-32 个字，不能包含特殊控制字符。"
+CLASS_CREATED = (
+    "🏫 已创建班级「{name}」\n加入码：{code}\n\n请学生点击这个链接加入：\n{link}\n"
+    "或在私聊中发送：/join {code}\n\n学生加入时会填写姓名，姓名只有本班老师能看到。"
+)
+NO_CLASSES = "你还没有班级。发送 /newclass 班级名 创建一个。"
+MY_CLASSES = "🏫 我的班级"
+MY_CLASS_LINE = "· {name}：{members} 人，加入码 {code}{closed}"
+CLOSED_MARK = "（已停止加入）"
+CLASS_CLOSED_DONE = "班级「{name}」已停止接受新同学加入，已加入的同学不受影响。"
+CLASS_UNKNOWN = "没有找到这个班级。发送 /myclasses 查看你的班级和加入码。"
+CHOOSE_CLASS = "你有多个班级，请在命令后写上班级名或加入码，例如：/{command} {example}\n你的班级：{names}"
+
+JOIN_USAGE = "用法：/join 加入码（向老师要，或点击老师发的链接）"
+JOIN_ASK_NAME = "欢迎加入「{name}」！请发送你的真实姓名（1-20个字），只有本班老师能看到，排行榜上只显示昵称。"
+JOIN_ALREADY = "你已经在「{name}」了。"
+JOIN_CONFIRM = "你现在在「{current}」。要离开它，加入「{name}」吗？"
+JOIN_SWITCH_YES, JOIN_SWITCH_NO = "换到新班级", "留在原班级"
+JOIN_KEPT = "好的，你还在原来的班级。"
+JOIN_CLOSED = "班级「{name}」已停止接受新同学加入，请联系老师。"
+ROSTER_REJECTED = "姓名需要 1-20 个字，不能包含特殊字符。请重新发送你的姓名："
+ROSTER_SAVED = "好的，已记下。你现在是「{name}」的同学了，发送 /rank 看班级排行榜，/quiz 开始答题。"
+LEFT_CLASS = "你已离开「{name}」，你的积分和答题记录都还在。"
+NOT_IN_CLASS = "你现在没有加入班级。"
+
+RANK_TITLE_CLASS = "🏆 {name} · {period}排行榜"
+RANK_TITLE_ALL = "🏆 全体同学 · {period}排行榜"
+RANK_LINE = "{medal} {nickname}  {points} 分"
+RANK_ME = "……\n👉 第 {place} 名 你（{nickname}）{points} 分"
+RANK_EMPTY = "这段时间还没有人得分，发送 /quiz 开始答题吧！"
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+BOARD_TITLE = "📋 {name} · {period}排行（仅老师可见姓名）"
+BOARD_LINE = "{place}. {roster}（{nickname}）{points} 分 · 正确率 {accuracy} · {rounds} 轮"
+BOARD_NO_ROSTER = "未填姓名"
+PERIOD_USAGE = "时间范围可选：week（本周）、month（本月）、all（全部）"
+REPORT = (
+    "📊 {name} · {period}报告\n"
+    "参与率：{participants}/{members}（{participation}）\n"
+    "平均正确率：{average}\n及格率（≥60%）：{passed}\n优秀率（≥85%）：{excellent}"
+)
+REPORT_THEMES = "各主题正确率："
+REPORT_THEME_LINE = "· {theme}：{percent}（{right}/{total}）"
+REPORT_MISSED = "错得最多的题："
+REPORT_MISSED_LINE = "{n}. {text}\n   {missed}/{answered} 人答错（{share}）· 正确答案：{answer}"
+REPORT_NONE = "—"
+EXPORT_CAPTION = "「{name}」成绩表（CSV，可用 Excel 或 WPS 打开）"
+
+
+def percent(value: float | None) -> str:
+    """``0.756`` -> ``76%``; None -> ``—``."""
+    return REPORT_NONE if value is None else f"{100 * value:.0f}%"
+
+
+TEACHER_HELP = (
+    "\n\n👩‍🏫 老师\n"
+    "/newclass 班级名：创建班级，得到加入码和链接\n"
+    "/myclasses 我的班级、人数和加入码\n"
+    "/closeclass [班级]：停止新同学加入\n"
+    "/leaderboard [班级] [week|month|all]：带姓名的排行\n"
+    "/report [班级] [week|month|all]：参与率、正确率、错题和图表\n"
+    "/export [班级]：导出成绩表 CSV"
+)
+
+_PERIOD_WORDS = {p.value: p for p in Period} | {p.label: p for p in Period}
+
+
+def split_period(args: list[str]) -> tuple[str | None, Period | None]:
+    """``[班级] [period]`` -> (class words or None, period or None); an unknown last word is part of the class."""
+    if args and args[-1].lower() in _PERIOD_WORDS:
+        return (" ".join(args[:-1]) or None), _PERIOD_WORDS[args[-1].lower()]
+    return (" ".join(args) or None), None
+
+
+def rank_board(board: Board) -> str:
+    """A student's leaderboard (nicknames only)."""
+    if board.class_name:
+        title = RANK_TITLE_CLASS.format(name=board.class_name, period=board.period.label)
+    else:
+        title = RANK_TITLE_ALL.format(period=board.period.label)
+    if not board.rows or (all(r.points == 0 for r in board.rows) and board.me is None):
+        return f"{title}\n\n{RANK_EMPTY}"
+    lines = [title, ""]
+    for row in board.rows:
+        line = RANK_LINE.format(medal=MEDALS.get(row.place, f"{row.place}."), nickname=row.nickname, points=row.points)
+        lines.append(f"{line} 👈" if row.mine else line)
+    if board.me is not None:
+        lines.append(RANK_ME.format(place=board.me.place, nickname=board.me.nickname, points=board.me.points))
+    return fit("\n".join(lines))
+
+
+def teacher_board(board: Board) -> str:
+    """A teacher's class ranking with roster names."""
+    lines = [BOARD_TITLE.format(name=board.class_name, period=board.period.label), ""]
+    for row in board.rows:
+        lines.append(
+            BOARD_LINE.format(
+                place=row.place,
+                roster=row.roster_name or BOARD_NO_ROSTER,
+                nickname=row.nickname,
+                points=row.points,
+                accuracy=percent(row.accuracy) if row.rounds or row.points else REPORT_NONE,
+                rounds=row.rounds,
+            )
+        )
+    return fit("\n".join(lines))
+
+
+def class_report(report: ClassReport) -> str:
+    """The text of /report (the chart comes as a photo)."""
+    lines = [
+        REPORT.format(
+            name=report.class_name,
+            period=report.period.label,
+            participants=report.participants,
+            members=report.members,
+            participation=percent(report.participation),
+            average=percent(report.average_accuracy),
+            passed=percent(report.pass_rate),
+            excellent=percent(report.excellent_rate),
+        )
+    ]
+    if report.themes:
+        lines += ["", REPORT_THEMES]
+        for theme in Theme:
+            if theme in report.themes and report.themes[theme][1]:
+                right, total = report.themes[theme]
+                lines.append(
+                    REPORT_THEME_LINE.format(
+                        theme=theme.label, percent=percent(right / total), right=right, total=total
+                    )
+                )
+    if report.most_missed:
+        lines += ["", REPORT_MISSED]
+        for n, item in enumerate(report.most_missed, 1):
+            q = item.question
+            answer = "、".join(q.options[ord(letter) - 65] for letter in q.answer)
+            lines.append(
+                REPORT_MISSED_LINE.format(
+                    n=n,
+                    text=q.text,
+                    missed=item.missed,
+                    answered=item.answered,
+                    share=percent(item.share),
+                    answer=answer,
+                )
+            )
     return fit("\n".join(lines))

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
 from bot.bank import load_bank
-from bot.services import AccountService, QuizService
 from bot.tg.context import BotServices
 from tests.conftest import SHANGHAI
 from tests.tg.harness import Harness
+
+ADMIN = 5000  # the Telegram user id configured as admin in these tests
 
 
 @pytest.fixture(scope="session")
@@ -22,10 +21,7 @@ def bank():
 
 @pytest.fixture
 def services(engine, clock, bank) -> BotServices:
-    return BotServices(
-        quiz=QuizService(engine, bank, zone=SHANGHAI, clock=clock, rng=random.Random(11)),
-        accounts=AccountService(engine, clock=clock, rng=random.Random(12)),
-    )
+    return BotServices.build(engine, bank, zone=SHANGHAI, admins=frozenset({ADMIN}), clock=clock, seed=11)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ class RecordingRequest(BaseRequest):
     latency: float = 0.0
     script: dict[str, list[int | str]] = field(default_factory=dict)
     retry_after: int = 1
+    files: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)  # (method, multipart, params)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # message_id -> message as last sent/edited
     blocked_chats: set[int] = field(default_factory=set)
     next_message_id: int = 1000
@@ -76,11 +77,20 @@ class RecordingRequest(BaseRequest):
             self.calls.append(Call(name, params, time.monotonic(), 403))
             return 403, json.dumps(FORBIDDEN).encode()
         self.calls.append(Call(name, params, time.monotonic()))
+        if name in ("sendPhoto", "sendDocument"):
+            self.files.append((name, request_data.multipart_data if request_data else None, params))
         return 200, json.dumps({"ok": True, "result": self._result(name, params)}).encode()
 
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
+        if name in ("sendPhoto", "sendDocument"):
+            self.next_message_id += 1
+            return {
+                "message_id": self.next_message_id,
+                "date": self.now,
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+            }
         if name == "sendMessage":
             self.next_message_id += 1
             message = {

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import random
 
-from bot.services import AccountService, QuizService
 from bot.tg import texts
 from bot.tg.context import BotServices
 from tests.conftest import SHANGHAI
@@ -155,10 +153,7 @@ async def test_a_restart_mid_round_continues_where_it_was(engine, clock, bank, s
         pending = first.last_message()
         rid, pos, letters = first.right_answer(UID)
     # A new process: new services and application on the same database, same pending button.
-    fresh = BotServices(
-        quiz=QuizService(engine, bank, zone=SHANGHAI, clock=clock, rng=random.Random(5)),
-        accounts=AccountService(engine, clock=clock),
-    )
+    fresh = BotServices.build(engine, bank, zone=SHANGHAI, clock=clock, seed=5)
     async with Harness(fresh) as second:
         second.request.messages[pending["message_id"]] = pending
         second.request.next_message_id = pending["message_id"] + 10
