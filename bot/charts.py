@@ -73,20 +73,21 @@ def report_chart(report: ClassReport, *, chinese: bool | None = None) -> bytes:
     values = [100 * report.themes[t][0] / report.themes[t][1] for t in themes]
     colors = [GREEN if v >= 85 else AMBER if v >= 60 else RED for v in values]
     positions = range(len(themes))
-    bars.barh(list(positions), values, color=colors)
+    bars.barh(list(positions), values, color=colors, zorder=2)
     bars.set_yticks(list(positions), names, **text_style)
     bars.invert_yaxis()
     bars.set_xlim(0, 100)
     bars.set_xlabel(labels["accuracy"], **text_style)
-    bars.axvline(60, color="#607d8b", linestyle="--", linewidth=1)
-    bars.axvline(85, color="#607d8b", linestyle=":", linewidth=1)
+    bars.axvline(60, color="#607d8b", linestyle="--", linewidth=1, zorder=0)
+    bars.axvline(85, color="#607d8b", linestyle=":", linewidth=1, zorder=0)
     for y, (value, theme) in enumerate(zip(values, themes, strict=True)):
         right, total = report.themes[theme]
         label = f"{value:.0f}%  ({right}/{total})"
-        if value > 70:  # inside the bar's end, in white
+        if value >= 85:  # inside the (dark green) bar's end, in white
             bars.text(value - 1.5, y, label, va="center", ha="right", fontsize=9, color="white", fontweight="bold")
         else:
-            bars.text(value + 1.5, y, label, va="center", ha="left", fontsize=9)
+            box = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.9}
+            bars.text(value + 1.5, y, label, va="center", ha="left", fontsize=9, bbox=box, zorder=3)
     if not themes:
         bars.text(50, 0.5, labels["empty"], ha="center", va="center", transform=bars.transData, **text_style)
         bars.set_yticks([])

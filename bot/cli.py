@@ -1,4 +1,4 @@
-"""The ``jindu`` command: console | run | db | questions."""
+"""The ``jindu`` command: console | run | db | teacher | leaderboard | report | export | questions."""
 
 from __future__ import annotations
 
@@ -269,6 +269,120 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- jindu teacher / leaderboard / report / export --------------------------------------------------
+
+
+def _report_service(args: argparse.Namespace):
+    from bot.services.reports import ReportService
+
+    settings = _settings()
+    bank = _load_configured_bank(settings)
+    return ReportService(_open_database(args.db or settings.database_url), bank.questions, zone=settings.zone)
+
+
+def _class_errors(call):
+    """Run ``call``; an unknown class code is one line and exit 1."""
+    from bot.services.errors import ClassNotFound
+
+    try:
+        return call()
+    except ClassNotFound:
+        print("没有这个班级加入码。老师可以在机器人里发送 /myclasses 查看。", file=sys.stderr)
+        raise SystemExit(EXIT_PROBLEMS) from None
+
+
+def cmd_teacher_invite(args: argparse.Namespace) -> int:
+    """Print new one-time teacher invite codes, one per line."""
+    from bot.services.classes import ClassService
+
+    settings = _settings()
+    classes = ClassService(_open_database(args.db or settings.database_url))
+    for code in classes.create_invites(None, args.count):
+        print(code)
+    print(f"以上 {args.count} 个邀请码各只能用一次，7 天内有效：老师在私聊中发送 /teacher 邀请码。", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    """A class's ranking (with roster names: this is the operator's view), or everyone's top 10."""
+    from bot.engine.periods import Period
+
+    reports = _report_service(args)
+    period = Period(args.period)
+    if args.class_code:
+        board = _class_errors(lambda: reports.leaderboard(None, args.class_code, period))
+    else:
+        board = reports.overall(period)
+    rows = [
+        {
+            "place": r.place,
+            "nickname": r.nickname,
+            "roster_name": r.roster_name,
+            "points": r.points,
+            "accuracy": round(r.accuracy, 4),
+            "rounds": r.rounds,
+        }
+        for r in board.rows
+    ]
+    if args.json:
+        print(
+            json.dumps({"class": board.class_name, "period": period.value, "rows": rows}, ensure_ascii=False, indent=2)
+        )
+        return EXIT_OK
+    print(f"{board.class_name or '全体同学'} · {period.label}排行")
+    for r in rows:
+        name = f"{r['roster_name']}（{r['nickname']}）" if r["roster_name"] else r["nickname"]
+        accuracy = f"{100 * r['accuracy']:.0f}%" if r["rounds"] or r["points"] else "—"
+        print(f"{r['place']:>3}. {name}  {r['points']} 分  正确率 {accuracy}  {r['rounds']} 轮")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """A class report as text or JSON, and its chart as a PNG."""
+    from bot.engine.periods import Period
+
+    reports = _report_service(args)
+    report = _class_errors(lambda: reports.report(None, args.class_code, Period(args.period)))
+    if args.chart:
+        from bot.charts import report_chart
+
+        Path(args.chart).write_bytes(report_chart(report))
+    if args.json:
+        data = {
+            "class": report.class_name,
+            "period": report.period.value,
+            "members": report.members,
+            "participants": report.participants,
+            "participation": round(report.participation, 4),
+            "average_accuracy": report.average_accuracy,
+            "pass_rate": report.pass_rate,
+            "excellent_rate": report.excellent_rate,
+            "themes": {t.value: {"right": r, "answered": n} for t, (r, n) in report.themes.items()},
+            "most_missed": [
+                {"id": m.question.id, "text": m.question.text, "missed": m.missed, "answered": m.answered}
+                for m in report.most_missed
+            ],
+        }
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        from bot.tg.texts import class_report  # the same wording as the bot
+
+        print(class_report(report))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """A class's results as CSV (UTF-8 with BOM)."""
+    reports = _report_service(args)
+    name, data = _class_errors(lambda: reports.export_csv(None, args.class_code))
+    if args.out:
+        Path(args.out).write_bytes(data)
+        print(f"已导出「{name}」到 {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.buffer.write(data)
+    return EXIT_OK
+
+
 # -- parser --------------------------------------------------------------------------------------
 
 
@@ -310,6 +424,31 @@ def build_parser() -> argparse.ArgumentParser:
             action.add_argument("file", help="备份文件")
         action.set_defaults(func=func)
     db.set_defaults(func=lambda _args: (db.print_help(), EXIT_USAGE)[1])
+
+    teacher = sub.add_parser("teacher", help="教师邀请码")
+    tsub = teacher.add_subparsers(dest="teacher_command", metavar="ACTION")
+    invite = tsub.add_parser("invite", help="生成一次性教师邀请码（每行一个，7 天内有效）")
+    invite.add_argument("--count", type=_positive, default=1, help="数量（默认 1，最多 100）")
+    invite.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 JINDU_DATABASE_URL）")
+    invite.set_defaults(func=cmd_teacher_invite)
+    teacher.set_defaults(func=lambda _args: (teacher.print_help(), EXIT_USAGE)[1])
+
+    periods = ("week", "month", "all")
+    board = sub.add_parser("leaderboard", help="排行榜：班级（含姓名）或全体前 10 名")
+    board.add_argument("--class", dest="class_code", help="班级加入码（不写：全体同学）")
+    report = sub.add_parser("report", help="班级报告：参与率、正确率、错题；--chart 输出图表 PNG")
+    report.add_argument("--class", dest="class_code", required=True, help="班级加入码")
+    report.add_argument("--chart", help="把图表写入这个 PNG 文件")
+    for command, func in ((board, cmd_leaderboard), (report, cmd_report)):
+        command.add_argument("--period", choices=periods, default="week", help="本周 week、本月 month、全部 all")
+        command.add_argument("--json", action="store_true", help="输出 JSON")
+        command.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 JINDU_DATABASE_URL）")
+        command.set_defaults(func=func)
+    export = sub.add_parser("export", help="导出班级成绩表 CSV（UTF-8 带 BOM，Excel/WPS 可直接打开）")
+    export.add_argument("--class", dest="class_code", required=True, help="班级加入码")
+    export.add_argument("--out", help="输出文件（默认：标准输出）")
+    export.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 JINDU_DATABASE_URL）")
+    export.set_defaults(func=cmd_export)
 
     questions = sub.add_parser("questions", help="题库工具")
     qsub = questions.add_subparsers(dest="questions_command", metavar="ACTION")

@@ -142,6 +142,12 @@ class ReportService:
                     me = BoardRow(place, user.nickname, points, 0.0, 0, mine=True)
             return Board(period, None, rows, me)
 
+    def overall(self, period: Period) -> Board:
+        """Everyone's top 10 of the period (nicknames only)."""
+        with read_scope(self.engine) as session:
+            order = ranked(repo.overall_top(session, since=self._since(period), limit=TOP))[:TOP]
+        return Board(period, None, [_row(i, s) for i, s in enumerate(order, 1)])
+
     def leaderboard(self, who: Identity | None, ref: str | None, period: Period) -> Board:
         """A teacher's class ranking with roster names (``who`` None: the command line, ``ref`` a code).
 
