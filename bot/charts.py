@@ -42,10 +42,15 @@ def cjk_font() -> str | None:
     """The first installed CJK font family, or None (logged once)."""
     from matplotlib import font_manager
 
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FONTS:
-        if family in installed:
-            return family
+    for attempt in range(2):
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        for family in CJK_FONTS:
+            if family in installed:
+                return family
+        if attempt == 0:  # matplotlib's font cache may predate the font: look at the system's files once
+            for path in font_manager.findSystemFonts():
+                if any(key in path.lower() for key in ("wqy", "notosanscjk", "sourcehansans", "simhei", "msyh")):
+                    font_manager.fontManager.addfont(path)
     log.warning("no CJK font found (tried %s): report charts use English labels", ", ".join(CJK_FONTS))
     return None
 
