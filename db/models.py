@@ -195,7 +195,8 @@ class CodeAttempt(SQLModel, table=True):
 class DailyStats(SQLModel, table=True):
     """One user's points and counts on one local day (the configured zone)."""
 
-    __table_args__ = (Index("ix_dailystats_day", "day", "user_id"),)
+    # Covers "points per user since a day": everyone's weekly or monthly top reads this index only.
+    __table_args__ = (Index("ix_dailystats_day", "day", "user_id", "points"),)
 
     user_id: int = Field(sa_column=key_column("user.id", primary_key=True))
     day: date = Field(primary_key=True)

@@ -454,26 +454,28 @@ def overall_top(session: Session, *, since: date | None, limit: int) -> list[Sta
     else:
         d = DailyStats.__table__
         points = func.sum(d.c.points)
-        top = (
-            select(
-                d.c.user_id,
-                points.label("points"),
-                func.sum(d.c.correct).label("correct"),
-                func.sum(d.c.answered).label("answered"),
-                func.sum(d.c.rounds).label("rounds"),
-                func.max(d.c.last_scored_at).label("scored"),
-            )
+        leaders = (  # first the leaders by points, from the covering index alone ...
+            select(d.c.user_id)
             .where(d.c.day >= since)
             .group_by(d.c.user_id)
             .having(points > 0)
             .order_by(points.desc())
-            .limit(limit * 3)  # room for ties on points; the exact order is settled below
-            .subquery()
+            .limit(limit * 3)  # room for ties on points; the exact order is settled by the caller
         )
-        rows = session.exec(
+        ids = list(session.exec(leaders))
+        rows = session.exec(  # ... then their other sums
             select(
-                u.c.id, u.c.nickname, top.c.points, top.c.correct, top.c.answered, top.c.rounds, top.c.scored
-            ).select_from(top.join(u, u.c.id == top.c.user_id))
+                u.c.id,
+                u.c.nickname,
+                points,
+                func.sum(d.c.correct),
+                func.sum(d.c.answered),
+                func.sum(d.c.rounds),
+                func.max(d.c.last_scored_at),
+            )
+            .select_from(d.join(u, u.c.id == d.c.user_id))
+            .where(d.c.user_id.in_(ids), d.c.day >= since)
+            .group_by(u.c.id, u.c.nickname)
         ).all()
     return [Standing(r[0], r[1], None, int(r[2]), int(r[3]), int(r[4]), int(r[5]), _utc(r[6])) for r in rows]
 

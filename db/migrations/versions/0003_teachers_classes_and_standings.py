@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "day"),
     )
     with op.batch_alter_table("dailystats", schema=None) as batch_op:
-        batch_op.create_index("ix_dailystats_day", ["day", "user_id"], unique=False)
+        batch_op.create_index("ix_dailystats_day", ["day", "user_id", "points"], unique=False)
 
     op.create_table(
         "invite",
