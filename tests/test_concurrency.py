@@ -157,3 +157,56 @@ def test_the_last_two_positions_answered_at_once_finish_the_round_once(engine, c
         assert quiz.active_question(who) is None
     finished = count(engine, select(func.count()).select_from(Round).where(Round.status == "finished"))
     assert finished == 5
+
+
+def test_one_invite_redeemed_by_many_at_once_makes_one_teacher(engine, clock):
+    from bot.services.classes import ClassService
+    from bot.services.errors import InvalidCode
+
+    classes = ClassService(engine, clock=clock, rng=random.Random(6), codes=random.Random(7))
+    (code,) = classes.create_invites(None)
+    people = [Identity("telegram", str(600 + i)) for i in range(6)]
+    results = at_once(6, lambda i: classes.become_teacher(people[i], code))
+    assert sum(r is None for r in results) == 1
+    assert all(isinstance(r, InvalidCode) for r in results if r is not None)
+    assert sum(classes.is_teacher(who) for who in people) == 1
+
+
+def test_a_student_joining_two_classes_at_once_ends_in_exactly_one(engine, clock):
+    from bot.services.classes import ClassService
+
+    classes = ClassService(engine, clock=clock, rng=random.Random(8), codes=random.Random(9))
+    (code,) = classes.create_invites(None)
+    teacher = Identity("telegram", "700")
+    classes.become_teacher(teacher, code)
+    codes = [classes.new_class(teacher, f"{n}班").code for n in range(4)]
+    who = Identity("telegram", "701")
+    results = at_once(4, lambda i: classes.join(who, codes[i]))
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert sorted(r.status for r in results) == ["confirm", "confirm", "confirm", "joined"]
+    assert sum(c.members for c in classes.my_classes(teacher)) == 1
+
+
+def test_standings_count_every_answer_of_a_crowd_exactly_once(engine, clock):
+    from sqlalchemy import func as sql_func
+
+    from db.models import DailyStats, UserStats
+
+    quiz = QuizService(engine, small_bank(), zone=SHANGHAI, clock=clock, rng=random.Random(10))
+    people = [Identity("telegram", str(800 + i)) for i in range(10)]
+    for who in people:
+        quiz.start_round(who, size=3)
+    for _ in range(3):
+        current = [quiz.active_question(who) for who in people]
+
+        def answer(i: int, current=current) -> object:
+            view = current[i]
+            return quiz.answer(people[i], view.round_id, view.position, view.answer_shown)
+
+        at_once(10, answer)
+        at_once(10, answer)  # every press twice: the second is already answered
+    points = count(engine, select(sql_func.coalesce(sql_func.sum(Answer.points), 0)))
+    with session_scope(engine) as s:
+        daily = s.exec(select(sql_func.sum(DailyStats.answered), sql_func.sum(DailyStats.points))).one()
+        totals = s.exec(select(sql_func.sum(UserStats.answered), sql_func.sum(UserStats.rounds))).one()
+    assert tuple(daily) == (30, points) and tuple(totals) == (30, 10)
