@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Boolean, Date, DateTime, bindparam, case, delete, distinct, func, not_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -462,7 +462,10 @@ def overall_top(session: Session, *, since: date | None, limit: int) -> list[Sta
             .order_by(points.desc())
             .limit(limit * 3)  # room for ties on points; the exact order is settled by the caller
         )
-        ids = list(session.exec(leaders))
+        found = session.exec(leaders.add_columns(points)).all()
+        ids = [row[0] for row in found]
+        if len(found) == limit * 3 and found[-1][1] == found[limit - 1][1]:  # a tie reaches past the room
+            ids = list(session.exec(leaders.limit(None).having(points >= found[limit - 1][1])))
         rows = session.exec(  # ... then their other sums
             select(
                 u.c.id,
@@ -553,10 +556,13 @@ def add_invites(session: Session, *, codes: Sequence[str], now: datetime, expire
 
 
 def redeem_invite(session: Session, *, code: str, user_id: int, now: datetime) -> bool:
-    """Use an invite for the user: True when it was unused and valid (one conditional UPDATE decides)."""
+    """Use an invite for the user: True when it was unused and valid (one conditional UPDATE decides).
+
+    ``used_at`` marks it used for good: ``used_by`` is cleared when that teacher is forgotten.
+    """
     used = session.exec(
         update(Invite)
-        .where(col(Invite.code) == code, col(Invite.used_by).is_(None), col(Invite.expires_at) > now)
+        .where(col(Invite.code) == code, col(Invite.used_at).is_(None), col(Invite.expires_at) > now)
         .values(used_by=user_id, used_at=now)
     )
     if used.rowcount != 1:
@@ -567,10 +573,21 @@ def redeem_invite(session: Session, *, code: str, user_id: int, now: datetime) -
     return True
 
 
-def recent_wrong_codes(session: Session, *, user_id: int, since: datetime) -> int:
-    """How many wrong codes the user tried since ``since``."""
-    counted = select(func.count()).where(CodeAttempt.user_id == user_id, col(CodeAttempt.at) >= since)
-    return int(session.exec(counted).one())
+def codes_locked(session: Session, *, user_id: int, now: datetime, window: timedelta, limit: int) -> bool:
+    """Whether the user's ``limit``-th wrong code within a ``window`` was less than ``window`` ago.
+
+    The lock lasts a full ``window`` from the guess that reached the limit.
+    """
+    latest = session.exec(
+        select(func.max(CodeAttempt.at)).where(CodeAttempt.user_id == user_id, col(CodeAttempt.at) > now - window)
+    ).one()
+    if latest is None:
+        return False
+    latest = _utc(latest)
+    within = select(func.count()).where(
+        CodeAttempt.user_id == user_id, col(CodeAttempt.at) > latest - window, col(CodeAttempt.at) <= latest
+    )
+    return int(session.exec(within).one()) >= limit
 
 
 def add_wrong_code(session: Session, *, user_id: int, now: datetime) -> None:

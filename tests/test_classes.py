@@ -15,6 +15,7 @@ from bot.services.classes import ClassService
 from bot.services.errors import (
     ChooseClass,
     ClassClosed,
+    ClassNameTaken,
     ClassNotFound,
     InvalidCode,
     NameRejected,
@@ -214,3 +215,55 @@ def test_forget_removes_a_student_from_every_board_report_and_export(world):
     accounts.forget(TEACHER)  # a teacher's forget removes their classes too
     with pytest.raises(ClassNotFound):
         reports.report(None, cls.code, Period.ALL)
+
+
+def test_a_used_invite_stays_used_after_its_teacher_is_forgotten(world):
+    _, classes, _, accounts = world
+    (code,) = classes.create_invites(ADMIN)
+    classes.become_teacher(TEACHER, code)
+    accounts.forget(TEACHER)
+    with pytest.raises(InvalidCode):
+        classes.become_teacher(OTHER_TEACHER, code)
+    assert not classes.is_teacher(OTHER_TEACHER)
+
+
+def test_the_guessing_lock_lasts_an_hour_from_the_fifth_wrong_code(world, clock):
+    _, classes, _, _ = world
+    (good,) = classes.create_invites(ADMIN)
+    for _ in range(4):
+        with pytest.raises(InvalidCode):
+            classes.join(student(1), "WRONGCODE")
+    clock.advance(minutes=50)
+    with pytest.raises(InvalidCode):
+        classes.join(student(1), "WRONGCODE")  # the fifth, 50 minutes after the first
+    clock.advance(minutes=30)  # 80 minutes after the first: still within an hour of the fifth
+    with pytest.raises(TooManyAttempts):
+        classes.become_teacher(student(1), good)
+    clock.advance(minutes=31)
+    classes.become_teacher(student(1), good)
+
+
+def test_a_weeks_report_starts_at_monday_midnight_local_time(world, clock):
+    quiz, classes, reports, _ = world
+    make_teacher(classes, TEACHER)
+    cls = classes.new_class(TEACHER, "初二(3)班")
+    classes.join(student(1), cls.code)
+    clock.now = clock.now.replace(hour=16, minute=30) - timedelta(days=1)  # Monday 00:30 in Shanghai
+    play(quiz, student(1), right=4)
+    clock.now += timedelta(days=2)
+    report = reports.report(TEACHER, None, Period.WEEK)
+    assert report.participants == 1 and sum(n for _, n in report.themes.values()) == 4
+
+
+def test_class_names_are_unique_per_teacher_and_roster_names_can_be_corrected(world):
+    _, classes, reports, _ = world
+    make_teacher(classes, TEACHER)
+    make_teacher(classes, OTHER_TEACHER)
+    cls = classes.new_class(TEACHER, "初二(3)班")
+    with pytest.raises(ClassNameTaken):
+        classes.new_class(TEACHER, " 初二(3)班 ")
+    classes.new_class(OTHER_TEACHER, "初二(3)班")  # another school's 初二(3)班 is fine
+    classes.join(student(1), cls.code)
+    classes.give_roster_name(student(1), "王小名")
+    classes.give_roster_name(student(1), "王小明")
+    assert [r.roster_name for r in reports.leaderboard(TEACHER, "初二(3)班", Period.ALL).rows] == ["王小明"]

@@ -20,6 +20,7 @@ from bot.services.common import Identity, ensure_user, utc_now
 from bot.services.errors import (
     ChooseClass,
     ClassClosed,
+    ClassNameTaken,
     ClassNotFound,
     InvalidCode,
     NameRejected,
@@ -160,6 +161,7 @@ class ClassService:
 
         Raises:
             NotAllowed: not a teacher. NameRejected: the name is empty, too long or has control characters.
+            ClassNameTaken: the teacher has a class of that name.
         """
         name = clean_name(raw_name)
         if not name_ok(name, CLASS_NAME_MAX):
@@ -168,6 +170,8 @@ class ClassService:
             user = repo.find_user(session, channel=who.channel, external_id=who.external_id)
             if user is None or not repo.is_teacher(session, user_id=user.id):
                 raise NotAllowed("teacher")
+            if any(cls.name == name for cls, _ in repo.teacher_classes(session, teacher_id=user.id)):
+                raise ClassNameTaken(name)
             created = None
             while created is None:  # a taken code (1 in 25^8 per class) just draws again
                 created = repo.create_class(
@@ -233,7 +237,7 @@ class ClassService:
             return found[1].name if found and found[0].roster_name is None else None
 
     def give_roster_name(self, who: Identity, raw: str) -> str:
-        """Store the roster name (姓名) the class's teachers will see; returns the class name.
+        """Store (or correct) the roster name (姓名) the class's teachers see; returns the class name.
 
         Raises:
             NameRejected: empty, over 20 characters, or with control characters.
@@ -266,9 +270,9 @@ class ClassService:
 
     def _guarded_user(self, session: Session, who: Identity) -> User:
         user, _ = ensure_user(session, who, now=self.clock(), rng=self.rng)
-        since = self.clock() - GUESS_WINDOW
-        if repo.recent_wrong_codes(session, user_id=user.id, since=since) >= MAX_WRONG_CODES:
-            raise TooManyAttempts(who.external_id)
+        repo.lock_user(session, user_id=user.id)  # one guess at a time per user, across processes too
+        if repo.codes_locked(session, user_id=user.id, now=self.clock(), window=GUESS_WINDOW, limit=MAX_WRONG_CODES):
+            raise TooManyAttempts("wrong codes")
         return user
 
     def _wrong_code(self, session: Session, user: User) -> None:

@@ -96,3 +96,7 @@ class NameRejected(ServiceError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"1-{limit} characters")
         self.limit = limit
+
+
+class ClassNameTaken(ServiceError):
+    """The teacher already has a class of this name (names must tell their classes apart)."""

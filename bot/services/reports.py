@@ -9,7 +9,7 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 from sqlalchemy.engine import Engine
 
@@ -167,7 +167,7 @@ class ReportService:
             NotAllowed, ClassNotFound, ChooseClass.
         """
         since = self._since(period)
-        start = day_start(since, self.zone) if since else None
+        start = day_start(since, self.zone).astimezone(UTC) if since else None  # SQLite compares UTC text
         with read_scope(self.engine) as session:
             cls = resolve_class(session, who, ref)
             standings = repo.class_standings(session, class_id=cls.id, since=since)

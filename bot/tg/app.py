@@ -72,6 +72,7 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CommandHandler("rank", classes.rank, private))
     app.add_handler(CommandHandler("join", classes.join, private))
     app.add_handler(CommandHandler("leave", classes.leave, private))
+    app.add_handler(CommandHandler("name", classes.roster_name, private))
     app.add_handler(CommandHandler("invite", classes.invite, private))
     app.add_handler(CommandHandler("teacher", classes.teacher, private))
     app.add_handler(CommandHandler("newclass", classes.new_class, private))

@@ -12,6 +12,7 @@ from bot.engine.periods import Period
 from bot.services.errors import (
     ChooseClass,
     ClassClosed,
+    ClassNameTaken,
     ClassNotFound,
     InvalidCode,
     NameRejected,
@@ -64,6 +65,9 @@ async def new_class(update: Update, context: BotContext) -> None:
         return
     except NameRejected:
         await update.effective_message.reply_text(texts.CLASS_NAME_REJECTED)
+        return
+    except ClassNameTaken as taken:
+        await update.effective_message.reply_text(texts.CLASS_NAME_TAKEN.format(name=str(taken)))
         return
     link = f"https://t.me/{context.bot.username}?start={JOIN_PREFIX}{info.code}"
     await update.effective_message.reply_text(texts.CLASS_CREATED.format(name=info.name, code=info.code, link=link))
@@ -142,6 +146,22 @@ async def switch_class(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     await query.edit_message_text(texts.JOIN_ASK_NAME.format(name=outcome.class_name))
+
+
+async def roster_name(update: Update, context: BotContext) -> None:
+    """/name 姓名: give or correct the roster name the class's teachers see."""
+    if not context.args:
+        await update.effective_message.reply_text(texts.NAME_USAGE)
+        return
+    try:
+        name = await context.run(context.classes.give_roster_name, identity(update), " ".join(context.args))
+    except NameRejected:
+        await update.effective_message.reply_text(texts.ROSTER_REJECTED)
+        return
+    except ClassNotFound:
+        await update.effective_message.reply_text(texts.NOT_IN_CLASS)
+        return
+    await update.effective_message.reply_text(texts.ROSTER_SAVED.format(name=name))
 
 
 async def leave(update: Update, context: BotContext) -> None:

@@ -17,6 +17,7 @@ COMMANDS = [
     ("rank", "排行榜（本周/本月/全部）"),
     ("join", "加入班级：/join 加入码"),
     ("leave", "离开班级"),
+    ("name", "改正班级里的姓名"),
     ("nickname", "设置排行榜昵称"),
     ("help", "使用说明"),
     ("forget", "删除我的全部数据"),
@@ -98,7 +99,7 @@ HELP = (
     "/me 查看积分、正确率和连续答题天数\n"
     "/nickname 昵称：设置排行榜上显示的名字\n"
     "/rank 班级排行榜（不在班级时是全体排行榜）\n"
-    "/join 加入码：加入老师的班级；/leave 离开班级\n"
+    "/join 加入码：加入老师的班级；/leave 离开班级；/name 姓名：改正姓名\n"
     "/forget 删除你的全部数据\n\n"
     "🏆 积分\n"
     "简单题10分、中等题15分、难题20分。同一道题只有第一次答对才得分，重复刷题不会加分；复习不计分。"
@@ -237,6 +238,7 @@ CODE_INVALID = "无效或已过期"
 TOO_MANY_CODES = "输错次数太多，请一小时后再试。"
 NEWCLASS_USAGE = "用法：/newclass 班级名（1-32个字），例如：/newclass 初二(3)班"
 CLASS_NAME_REJECTED = "班级名需要 1-32 个字，不能包含特殊控制字符。"
+CLASS_NAME_TAKEN = "你已经有一个叫「{name}」的班级了，换个名字吧（例如加上年级或学期）。"
 CLASS_CREATED = (
     "🏫 已创建班级「{name}」\n加入码：{code}\n\n请学生点击这个链接加入：\n{link}\n"
     "或在私聊中发送：/join {code}\n\n学生加入时会填写姓名，姓名只有本班老师能看到。"
@@ -257,7 +259,11 @@ JOIN_SWITCH_YES, JOIN_SWITCH_NO = "换到新班级", "留在原班级"
 JOIN_KEPT = "好的，你还在原来的班级。"
 JOIN_CLOSED = "班级「{name}」已停止接受新同学加入，请联系老师。"
 ROSTER_REJECTED = "姓名需要 1-20 个字，不能包含特殊字符。请重新发送你的姓名："
-ROSTER_SAVED = "好的，已记下。你现在是「{name}」的同学了，发送 /rank 看班级排行榜，/quiz 开始答题。"
+ROSTER_SAVED = (
+    "好的，已记下。你现在是「{name}」的同学了，发送 /rank 看班级排行榜，/quiz 开始答题。"
+    "姓名写错了可以发送 /name 姓名 改正。"
+)
+NAME_USAGE = "用法：/name 姓名（1-20个字，只有本班老师能看到）"
 LEFT_CLASS = "你已离开「{name}」，你的积分和答题记录都还在。"
 NOT_IN_CLASS = "你现在没有加入班级。"
 

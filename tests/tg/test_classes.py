@@ -110,3 +110,17 @@ async def test_a_forged_switch_button_joins_nothing(bot):
     await bot.feed(bot.callback_update(STUDENT, "j:ACDEFGHJ"))
     assert bot.answer_alerts()[-1] == (texts.CODE_INVALID, True)
     assert bot.services.classes.awaiting_roster_name(bot.who(STUDENT)) is None
+
+
+async def test_name_corrects_the_roster_name_and_a_duplicate_class_name_is_refused(bot):
+    code = await _teacher_with_class(bot)
+    await bot.send(TEACHER, "/newclass 初二(3)班")
+    assert bot.request.last("sendMessage").params["text"] == texts.CLASS_NAME_TAKEN.format(name="初二(3)班")
+    await bot.send(STUDENT, f"/join {code}")
+    await bot.send(STUDENT, "王小名")
+    await bot.send(STUDENT, "/name 王小明")
+    assert bot.request.last("sendMessage").params["text"] == texts.ROSTER_SAVED.format(name="初二(3)班")
+    await bot.send(TEACHER, "/leaderboard")
+    assert "王小明（" in bot.request.last("sendMessage").params["text"]
+    await bot.send(OTHER, "/name 李华")
+    assert bot.request.last("sendMessage").params["text"] == texts.NOT_IN_CLASS

@@ -127,7 +127,10 @@ def _fill_standings() -> None:
         return moment, moment.astimezone(zone).date()
 
     when = sa.DateTime(timezone=True)
-    answers = sa.text("SELECT user_id, answered_at, points, correct FROM answer").columns(answered_at=when)
+    answers = sa.text(  # quiz rounds only: review answers are practice, as the live answer path counts them
+        "SELECT a.user_id, a.answered_at, a.points, a.correct FROM answer a "
+        "JOIN round r ON r.id = a.round_id WHERE r.mode = 'quiz'"
+    ).columns(answered_at=when)
     for user_id, at, points, correct in bind.execute(answers):
         at, day = local(at)
         for row in (daily[(user_id, day)], totals[user_id]):
