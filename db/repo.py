@@ -455,17 +455,17 @@ def overall_top(session: Session, *, since: date | None, limit: int) -> list[Sta
         d = DailyStats.__table__
         points = func.sum(d.c.points)
         leaders = (  # first the leaders by points, from the covering index alone ...
-            select(d.c.user_id)
+            select(d.c.user_id, points)
             .where(d.c.day >= since)
             .group_by(d.c.user_id)
             .having(points > 0)
             .order_by(points.desc())
             .limit(limit * 3)  # room for ties on points; the exact order is settled by the caller
         )
-        found = session.exec(leaders.add_columns(points)).all()
-        ids = [row[0] for row in found]
+        found = session.exec(leaders).all()
         if len(found) == limit * 3 and found[-1][1] == found[limit - 1][1]:  # a tie reaches past the room
-            ids = list(session.exec(leaders.limit(None).having(points >= found[limit - 1][1])))
+            found = session.exec(leaders.limit(None).having(points >= found[limit - 1][1])).all()
+        ids = [row[0] for row in found]
         rows = session.exec(  # ... then their other sums
             select(
                 u.c.id,

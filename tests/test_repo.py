@@ -139,3 +139,17 @@ def test_delete_user_removes_everything_about_them(engine):
         assert repo.total_points(s, user_id=bob_id) == 10
         counts = {t: s.exec(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("round", "roundquestion", "answer")}
         assert counts == {"round": 1, "roundquestion": 1, "answer": 1}
+
+
+def test_everyones_top_keeps_every_user_tied_at_the_last_place(engine):
+    day = NOW.date()
+    with session_scope(engine) as s:
+        ids = [_user(s, f"u{i}").id for i in range(9)]
+        for n, uid in enumerate(ids):
+            points = 50 if n == 0 else 20  # one leader, eight tied behind
+            repo.add_to_standings(s, user_id=uid, day=day, points=points, correct=True, finished_round=True, now=NOW)
+    with session_scope(engine) as s:
+        top = repo.overall_top(s, since=day, limit=2)  # room for 6: the tie reaches past it
+        assert sorted(t.user_id for t in top) == sorted(ids)
+        assert repo.count_ahead(s, points=20, since=day) == 1
+        assert [t.user_id for t in repo.overall_top(s, since=None, limit=1)] == [ids[0]]
