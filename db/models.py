@@ -55,6 +55,7 @@ class User(SQLModel, table=True):
     nickname: str = Field(max_length=32)
     grade: str | None = Field(default=None, max_length=16)
     blocked: bool = Field(default=False)
+    reminders: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})  # /remind on|off
     start_payload: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(sa_column=utc_column())
 
@@ -77,6 +78,12 @@ class Round(SQLModel, table=True):
     status: str = Field(default="active", max_length=16)  # active | finished | abandoned
     started_at: datetime = Field(sa_column=utc_column())
     finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    assignment_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigKey, ForeignKey("assignment.id", ondelete="SET NULL", name="fk_round_assignment"), nullable=True
+        ),
+    )
 
 
 class RoundQuestion(SQLModel, table=True):
@@ -219,3 +226,44 @@ class UserStats(SQLModel, table=True):
     rounds: int = 0
     last_scored_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     last_active_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+# -- reminders -----------------------------------------------------------------------------------
+
+
+class Assignment(SQLModel, table=True):
+    """A teacher's quiz for a class, due by a local day; members start it from a button."""
+
+    __table_args__ = (Index("ix_assignment_class", "class_id"),)
+
+    id: int | None = Field(default=None, sa_column=id_column())
+    class_id: int = Field(sa_column=key_column("schoolclass.id"))
+    theme: str | None = Field(default=None, max_length=16)
+    size: int
+    deadline: date
+    created_at: datetime = Field(sa_column=utc_column())
+
+
+class Delivery(SQLModel, table=True):
+    """One reminder to one user: the key (reminder, occurrence, user) makes sending exactly-once at most."""
+
+    __table_args__ = (
+        UniqueConstraint("key", "occurrence", "user_id", name="uq_delivery_once"),
+        Index("ix_delivery_status", "status", "updated_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=id_column())
+    key: str = Field(max_length=48)
+    occurrence: date
+    user_id: int = Field(sa_column=key_column("user.id"))
+    status: str = Field(max_length=16)  # sending | sent | retry | failed | blocked | unknown
+    attempts: int = 0
+    updated_at: datetime = Field(sa_column=utc_column())
+
+
+class Lease(SQLModel, table=True):
+    """Which process runs a singleton job (the reminder sender) until when."""
+
+    name: str = Field(primary_key=True, max_length=32)
+    holder: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_column=utc_column())

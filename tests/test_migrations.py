@@ -16,23 +16,27 @@ from db.session import DatabaseUnavailable, DatabaseUrlError, create_db_engine, 
 from tests.conftest import FIXTURES
 
 
-def _released_database(path) -> dict[str, list[tuple]]:
-    """A database as the release before migrations made it, with its data; returns the rows per table."""
+def _released_database(path) -> dict[str, tuple[list[str], list[tuple]]]:
+    """A database as the release before migrations made it, with its data; per table its columns and rows."""
     connection = sqlite3.connect(path)
     connection.executescript((FIXTURES / "released-v1.sql").read_text(encoding="utf-8"))
-    rows = {t: sorted(connection.execute(f'SELECT * FROM "{t}"').fetchall()) for t in RELEASED_TABLES - {"meta"}}
+    found = {}
+    for table in RELEASED_TABLES - {"meta"}:
+        cursor = connection.execute(f'SELECT * FROM "{table}"')
+        found[table] = ([d[0] for d in cursor.description], sorted(cursor.fetchall()))
     connection.close()
-    return rows
+    return found
 
 
 def test_a_released_database_is_adopted_and_upgraded_without_losing_a_row(db_path):
     before = _released_database(db_path)
-    assert sum(len(r) for r in before.values()) > 20 and before["answer"]
+    assert sum(len(rows) for _, rows in before.values()) > 20 and before["answer"][1]
     engine = make_engine(str(db_path))
     assert current(engine) == head()
     with engine.connect() as connection:
-        for table, rows in before.items():
-            after = sorted(tuple(r) for r in connection.execute(text(f'SELECT * FROM "{table}"')))
+        for table, (columns, rows) in before.items():  # every released column of every row, unchanged
+            listed = ", ".join(f'"{c}"' for c in columns)
+            after = sorted(tuple(r) for r in connection.execute(text(f'SELECT {listed} FROM "{table}"')))
             assert after == rows, table
         indexes = {r[0] for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))}
     assert {"uq_round_one_active", "uq_answer_points_once"} <= indexes
