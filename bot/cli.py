@@ -54,6 +54,17 @@ def _open_database(url: str):
         raise SystemExit(EXIT_PROBLEMS) from None
 
 
+def _load_calendar():
+    from bot.calendar_file import load_calendar
+
+    calendar = load_calendar()
+    if not calendar.ok:
+        for problem in calendar.problems:
+            print(problem, file=sys.stderr)
+        raise SystemExit(EXIT_PROBLEMS)
+    return calendar
+
+
 # -- jindu console -------------------------------------------------------------------------------
 
 
@@ -105,7 +116,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     configure_logging(token)
     engine = _open_database(settings.database_url)
-    services = BotServices.build(engine, bank.questions, zone=settings.zone, admins=settings.admin_ids)
+    services = BotServices.build(
+        engine,
+        bank.questions,
+        zone=settings.zone,
+        admins=settings.admin_ids,
+        calendar=_load_calendar().entries,
+        quiet=settings.quiet,
+    )
     app = build_application(token=token, services=services, base_url=settings.api_url)
     return run_polling(app)
 

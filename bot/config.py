@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.engine.calendar import QuietHours
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 
 
@@ -24,6 +26,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     questions_dir: Path | None = None
+    quiet_hours: str = "21:00-07:30"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -40,6 +43,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_window(cls, value: str) -> str:
+        QuietHours.parse(value)  # raises ValueError with the expected form
+        return value
+
+    @cached_property
+    def quiet(self) -> QuietHours:
+        """The quiet hours (no reminders)."""
+        return QuietHours.parse(self.quiet_hours)
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -6,15 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Boolean, Date, DateTime, bindparam, case, delete, distinct, func, not_, text, update
+from sqlalchemy import Boolean, Date, DateTime, bindparam, case, delete, distinct, exists, func, not_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from db.models import (
     Answer,
+    Assignment,
     CodeAttempt,
     DailyStats,
+    Delivery,
     Invite,
+    Lease,
     Membership,
     QuestionHistory,
     ReviewCard,
@@ -64,7 +67,17 @@ def delete_user(session: Session, *, user_id: int) -> None:
     """Delete a user and everything stored about them."""
     session.exec(delete(SchoolClass).where(col(SchoolClass.teacher_id) == user_id))  # their classes' members stay users
     session.exec(update(Invite).where(col(Invite.used_by) == user_id).values(used_by=None))
-    for table in (Answer, QuestionHistory, ReviewCard, DailyStats, UserStats, Membership, Teacher, CodeAttempt):
+    for table in (
+        Answer,
+        QuestionHistory,
+        ReviewCard,
+        DailyStats,
+        UserStats,
+        Membership,
+        Teacher,
+        CodeAttempt,
+        Delivery,
+    ):
         session.exec(delete(table).where(col(table.user_id) == user_id))
     round_ids = select(Round.id).where(Round.user_id == user_id)
     session.exec(delete(RoundQuestion).where(col(RoundQuestion.round_id).in_(round_ids)))
@@ -101,9 +114,18 @@ def create_round(
     questions: Sequence[tuple[str, str]],
     now: datetime,
     mode: str = "quiz",
+    assignment_id: int | None = None,
 ) -> Round:
     """Insert a round with its ``(question_id, shown_order)`` pairs at positions 0, 1, ..."""
-    round_ = Round(user_id=user_id, theme=theme, grade=grade, size=len(questions), mode=mode, started_at=now)
+    round_ = Round(
+        user_id=user_id,
+        theme=theme,
+        grade=grade,
+        size=len(questions),
+        mode=mode,
+        started_at=now,
+        assignment_id=assignment_id,
+    )
     session.add(round_)
     session.flush()
     session.add_all(
@@ -664,3 +686,164 @@ def set_roster_name(session: Session, *, user_id: int, name: str) -> None:
 def leave_class(session: Session, *, user_id: int) -> None:
     """End the user's membership."""
     session.exec(delete(Membership).where(col(Membership.user_id) == user_id))
+
+
+# -- reminders -----------------------------------------------------------------------------------
+
+
+def set_reminders(session: Session, *, user_id: int, on: bool) -> None:
+    """Subscribe the user to reminders, or not."""
+    session.exec(update(User).where(col(User.id) == user_id).values(reminders=on))
+
+
+def waiting_subscribers(
+    session: Session, *, key: str, occurrence: date, class_id: int | None = None, unfinished: int | None = None
+) -> list[int]:
+    """Telegram users who should get (key, occurrence) and have no delivery of it yet.
+
+    Everyone subscribed and not blocked; with ``class_id`` the class's members (assignments reach
+    them whatever their subscription); with ``unfinished`` only members without a finished round of
+    that assignment.
+    """
+    d, u = Delivery.__table__, User.__table__
+    sent = exists().where(d.c.key == key, d.c.occurrence == occurrence, d.c.user_id == u.c.id)
+    query = select(u.c.id).where(u.c.channel == "telegram", not_(u.c.blocked), not_(sent))
+    if class_id is None:
+        query = query.where(u.c.reminders)
+    else:
+        m = Membership.__table__
+        query = query.where(exists().where(m.c.user_id == u.c.id, m.c.class_id == class_id))
+    if unfinished is not None:
+        r = Round.__table__
+        done = exists().where(r.c.user_id == u.c.id, r.c.assignment_id == unfinished, r.c.status == "finished")
+        query = query.where(not_(done))
+    return list(session.exec(query.order_by(u.c.id)))
+
+
+def claim_deliveries(
+    session: Session, *, key: str, occurrence: date, user_ids: Sequence[int], now: datetime
+) -> list[int]:
+    """Record (key, occurrence, user) as being sent; returns the users claimed now (others had a row)."""
+    if not user_ids:
+        return []
+    rows = [
+        {"key": key, "occurrence": occurrence, "user_id": uid, "status": "sending", "attempts": 1, "updated_at": now}
+        for uid in user_ids
+    ]
+    claimed = session.exec(
+        _insert(session, Delivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["key", "occurrence", "user_id"])
+        .returning(Delivery.__table__.c.user_id)
+    ).all()
+    return [row[0] for row in claimed]
+
+
+def claim_retries(session: Session, *, now: datetime, max_attempts: int) -> list[tuple[str, date, int]]:
+    """Deliveries that failed for a passing reason and may be tried again: claimed as being sent."""
+    d = Delivery.__table__
+    rows = session.exec(
+        update(d)
+        .where(d.c.status == "retry", d.c.attempts < max_attempts)
+        .values(status="sending", attempts=d.c.attempts + 1, updated_at=now)
+        .returning(d.c.key, d.c.occurrence, d.c.user_id)
+    ).all()
+    return [(k, o if isinstance(o, date) else date.fromisoformat(o), u) for k, o, u in rows]
+
+
+def mark_deliveries(session: Session, *, results: Sequence[tuple[str, date, int, str]], now: datetime) -> None:
+    """Store how each (key, occurrence, user) went: sent | retry | failed | blocked."""
+    d = Delivery.__table__
+    for key, occurrence, user_id, status in results:
+        session.exec(
+            update(d)
+            .where(d.c.key == key, d.c.occurrence == occurrence, d.c.user_id == user_id)
+            .values(status=status, updated_at=now)
+        )
+    blocked = [user_id for _, _, user_id, status in results if status == "blocked"]
+    if blocked:
+        session.exec(update(User).where(col(User.id).in_(blocked)).values(blocked=True))
+
+
+def abandon_stale_sending(session: Session, *, before: datetime) -> int:
+    """Mark deliveries left "sending" by a process that stopped as "unknown"; returns how many."""
+    d = Delivery.__table__
+    result = session.exec(
+        update(d).where(d.c.status == "sending", d.c.updated_at < before).values(status="unknown", updated_at=before)
+    )
+    return result.rowcount or 0
+
+
+def chat_ids(session: Session, *, user_ids: Sequence[int]) -> dict[int, str]:
+    """User id -> Telegram chat id (the external id)."""
+    if not user_ids:
+        return {}
+    rows = session.exec(select(User.id, User.external_id).where(col(User.id).in_(list(user_ids))))
+    return dict(rows.all())
+
+
+def take_lease(session: Session, *, name: str, holder: str, now: datetime, until: datetime) -> bool:
+    """Hold the lease ``name`` until ``until`` if it is free, expired or already ours (one upsert)."""
+    lease = Lease.__table__
+    taken = session.exec(
+        _insert(session, Lease)
+        .values(name=name, holder=holder, expires_at=until)
+        .on_conflict_do_update(
+            index_elements=["name"],
+            set_={"holder": holder, "expires_at": until},
+            where=(lease.c.expires_at < now) | (lease.c.holder == holder),
+        )
+        .returning(lease.c.holder)
+    ).first()
+    return taken is not None
+
+
+def create_assignment(
+    session: Session, *, class_id: int, theme: str | None, size: int, deadline: date, now: datetime
+) -> Assignment:
+    """A new assignment of a class."""
+    assignment = Assignment(class_id=class_id, theme=theme, size=size, deadline=deadline, created_at=now)
+    session.add(assignment)
+    session.flush()
+    return assignment
+
+
+def get_assignment(session: Session, *, assignment_id: int) -> Assignment | None:
+    """An assignment by id."""
+    return session.get(Assignment, assignment_id)
+
+
+def assignments_between(session: Session, *, first: date, last: date) -> list[Assignment]:
+    """Assignments whose deadline is from ``first`` to ``last``."""
+    return list(
+        session.exec(select(Assignment).where(col(Assignment.deadline) >= first, col(Assignment.deadline) <= last))
+    )
+
+
+def created_assignments(session: Session, *, since: datetime) -> list[Assignment]:
+    """Assignments created since ``since`` (whose announcement may still be pending)."""
+    return list(session.exec(select(Assignment).where(col(Assignment.created_at) >= since)))
+
+
+def class_assignments(session: Session, *, class_id: int, since: date) -> list[tuple[Assignment, list[str]]]:
+    """The class's assignments due from ``since`` on, each with the roster names (or nicknames) of who finished."""
+    found = []
+    for assignment in session.exec(
+        select(Assignment)
+        .where(Assignment.class_id == class_id, col(Assignment.deadline) >= since)
+        .order_by(col(Assignment.deadline))
+    ):
+        done = session.exec(
+            select(func.coalesce(Membership.roster_name, User.nickname))
+            .join(User, col(User.id) == col(Membership.user_id))
+            .where(
+                Membership.class_id == class_id,
+                exists().where(
+                    Round.user_id == Membership.user_id,
+                    Round.assignment_id == assignment.id,
+                    Round.status == "finished",
+                ),
+            )
+        ).all()
+        found.append((assignment, sorted(done)))
+    return found

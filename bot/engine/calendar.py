@@ -115,3 +115,6 @@ def is_due(at: time, day: date, now: datetime, quiet: QuietHours) -> bool:
         return False
     when = send_time(at, day, quiet)
     return when is not None and when <= now
+
+
+DEFAULT_QUIET = QuietHours(time(21), time(7, 30))  # JINDU_QUIET_HOURS' default

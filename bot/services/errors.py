@@ -100,3 +100,7 @@ class NameRejected(ServiceError):
 
 class ClassNameTaken(ServiceError):
     """The teacher already has a class of this name (names must tell their classes apart)."""
+
+
+class BadDeadline(ServiceError):
+    """An assignment deadline in the past."""

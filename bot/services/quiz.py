@@ -98,6 +98,33 @@ class QuizService:
                 raise NoQuestions(f"no questions for theme={theme} grade={grade}")
             return self._open_round(session, user, chosen, theme=theme, grade=grade, mode="quiz")
 
+    def start_assignment(self, who: Identity, assignment_id: int) -> QuestionView:
+        """Start the round of a class assignment (its theme and size) for one of the class's members.
+
+        Raises:
+            RoundNotFound: no such assignment, or the student is not in its class.
+            NoQuestions: nothing matches its theme.
+        """
+        if not valid_key(assignment_id):
+            raise RoundNotFound(str(assignment_id))
+        with session_scope(self.engine) as session:
+            user = self._user(session, who)
+            assignment = repo.get_assignment(session, assignment_id=assignment_id)
+            membership = repo.get_membership(session, user_id=user.id)
+            if assignment is None or membership is None or membership[0].class_id != assignment.class_id:
+                raise RoundNotFound(f"assignment {assignment_id}")
+            theme = Theme(assignment.theme) if assignment.theme else None
+            grade = Grade(user.grade) if user.grade else None
+            last_seen = repo.last_seen(session, user_id=user.id)
+            chosen = select_round(
+                self.questions, last_seen=last_seen, rng=self.rng, size=assignment.size, theme=theme, grade=grade
+            )
+            if not chosen:
+                raise NoQuestions(f"no questions for assignment {assignment_id}")
+            return self._open_round(
+                session, user, chosen, theme=theme, grade=grade, mode="quiz", assignment_id=assignment_id
+            )
+
     def start_review(self, who: Identity, *, size: int = REVIEW_ROUND_SIZE) -> QuestionView:
         """Start a review round of the user's due missed questions (earns no points).
 
@@ -259,6 +286,7 @@ class QuizService:
         theme: Theme | None,
         grade: Grade | None,
         mode: str,
+        assignment_id: int | None = None,
     ) -> QuestionView:
         """Replace the user's unfinished round with one of ``chosen``, options shuffled; its first question."""
         repo.lock_user(session, user_id=user.id)  # two /quiz at once: one after the other
@@ -272,6 +300,7 @@ class QuizService:
             questions=pairs,
             now=self.clock(),
             mode=mode,
+            assignment_id=assignment_id,
         )
         return QuestionView(round_.id, 0, len(pairs), chosen[0], pairs[0][1], review=mode == "review")
 

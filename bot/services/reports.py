@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlalchemy.engine import Engine
 
@@ -79,6 +79,16 @@ class MissedQuestion:
 
 
 @dataclass(frozen=True, slots=True)
+class AssignmentProgress:
+    """Who finished a class assignment (roster names, as the teacher sees them)."""
+
+    theme: Theme | None
+    size: int
+    deadline: date
+    finished: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class ClassReport:
     """Participation, accuracy, pass and excellent rates, themes and the most-missed questions of a class."""
 
@@ -91,6 +101,7 @@ class ClassReport:
     excellent_rate: float | None
     themes: dict[Theme, tuple[int, int]]  # theme -> (right, answered)
     most_missed: list[MissedQuestion]
+    assignments: list[AssignmentProgress] = field(default_factory=list)  # due from a week ago on
 
     @property
     def participation(self) -> float:
@@ -173,6 +184,8 @@ class ReportService:
             standings = repo.class_standings(session, class_id=cls.id, since=since)
             themes = repo.class_theme_accuracy(session, class_id=cls.id, since=start)
             missed = repo.class_most_missed(session, class_id=cls.id, since=start, limit=MOST_MISSED * 2)
+            today = local_day(self.clock(), self.zone)
+            tasks = repo.class_assignments(session, class_id=cls.id, since=today - timedelta(days=7))
         taking_part = [s for s in standings if s.rounds > 0]
         scored = [s.accuracy for s in taking_part if s.answered]
         return ClassReport(
@@ -185,6 +198,9 @@ class ReportService:
             excellent_rate=sum(a >= EXCELLENT for a in scored) / len(scored) if scored else None,
             themes={Theme(t): v for t, v in themes.items() if t in Theme._value2member_map_},
             most_missed=[MissedQuestion(self.by_id[q], m, n) for q, m, n in missed if q in self.by_id][:MOST_MISSED],
+            assignments=[
+                AssignmentProgress(Theme(a.theme) if a.theme else None, a.size, a.deadline, names) for a, names in tasks
+            ],
         )
 
     def export_csv(self, who: Identity | None, ref: str | None) -> tuple[str, bytes]:

@@ -20,7 +20,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.services import Busy
-from bot.tg import buttons, classes, commands, texts
+from bot.tg import buttons, classes, commands, reminders, texts
 from bot.tg import callbacks as cb
 from bot.tg.concurrency import MessageRateLimiter, PerUserUpdateProcessor
 from bot.tg.context import BotApplication, BotContext, BotData, BotServices, database_workers, identity
@@ -37,6 +37,7 @@ def build_application(
     base_url: str = "https://api.telegram.org/bot",
     request: BaseRequest | None = None,
     rate_limited: bool = True,
+    send_reminders: bool = True,
 ) -> BotApplication:
     """The bot application with every handler wired; ``request`` replaces HTTP (tests)."""
     builder = (
@@ -55,12 +56,12 @@ def build_application(
     app = builder.build()
     app.bot_data.services = services
     app.bot_data.workers = database_workers()
-    register_handlers(app)
+    register_handlers(app, send_reminders=send_reminders)
     return app
 
 
-def register_handlers(app: BotApplication) -> None:
-    """All handlers in one place."""
+def register_handlers(app: BotApplication, *, send_reminders: bool = True) -> None:
+    """All handlers, and the reminder sender job, in one place."""
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("start", commands.start, private))
     app.add_handler(CommandHandler("quiz", commands.quiz, private))
@@ -81,6 +82,8 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CommandHandler("leaderboard", classes.leaderboard, private))
     app.add_handler(CommandHandler("report", classes.report, private))
     app.add_handler(CommandHandler("export", classes.export, private))
+    app.add_handler(CommandHandler("remind", reminders.remind, private))
+    app.add_handler(CommandHandler("assign", reminders.assign, private))
     # Order matters: the known commands above take their updates first.
     app.add_handler(MessageHandler(filters.COMMAND & private, commands.unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, commands.free_text))
@@ -95,11 +98,17 @@ def register_handlers(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(buttons.confirm_forget, pattern=cb.matches(cb.Forget)))
     app.add_handler(CallbackQueryHandler(classes.rank_period, pattern=cb.matches(cb.RankPeriod)))
     app.add_handler(CallbackQueryHandler(classes.switch_class, pattern=cb.matches(cb.SwitchClass)))
+    app.add_handler(CallbackQueryHandler(reminders.daily_question, pattern=cb.matches(cb.DailyQuestion)))
+    app.add_handler(CallbackQueryHandler(reminders.start_assignment, pattern=cb.matches(cb.StartAssignment)))
     # Last: whatever did not parse above (forged, truncated, old) gets an alert.
     app.add_handler(CallbackQueryHandler(buttons.unknown_button))
 
     app.add_handler(ChatMemberHandler(commands.membership, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_error_handler(on_error)
+    if app.job_queue is not None and send_reminders:
+        app.job_queue.run_repeating(
+            reminders.sender_job, interval=reminders.EVERY_SECONDS, first=5, name=reminders.JOB_NAME
+        )
 
 
 async def _register_commands(app: BotApplication) -> None:

@@ -3,7 +3,8 @@
 Formats (all well under Telegram's 64-byte limit):
 ``g:<grade>``  ``t:<theme|all>``  ``a:<round>:<pos>:<letters>``  ``m:<round>:<pos>:<selected>``
 ``r`` (review)  ``q`` (theme picker)  ``c`` (continue the unfinished round)  ``f:y`` / ``f:n`` (forget confirm)
-``k:<week|month|all>`` (leaderboard period)  ``j:<CODE>`` / ``j:-`` (switch class / stay).
+``k:<week|month|all>`` (leaderboard period)  ``j:<CODE>`` / ``j:-`` (switch class / stay)
+``d`` (今日一题: a one-question round)  ``s:<assignment>`` (start a class assignment).
 """
 
 from __future__ import annotations
@@ -62,6 +63,16 @@ class Forget:
 
 
 @dataclass(frozen=True, slots=True)
+class DailyQuestion:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class StartAssignment:
+    assignment_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class RankPeriod:
     period: Period
 
@@ -72,7 +83,18 @@ class SwitchClass:
 
 
 CallbackData = (
-    PickGrade | PickTheme | Answer | Toggle | StartReview | NewQuiz | ContinueRound | Forget | RankPeriod | SwitchClass
+    PickGrade
+    | PickTheme
+    | Answer
+    | Toggle
+    | StartReview
+    | NewQuiz
+    | ContinueRound
+    | Forget
+    | RankPeriod
+    | SwitchClass
+    | DailyQuestion
+    | StartAssignment
 )
 
 _PATTERNS = (
@@ -83,6 +105,8 @@ _PATTERNS = (
     (re.compile(r"r"), lambda m: StartReview()),
     (re.compile(r"q"), lambda m: NewQuiz()),
     (re.compile(r"c"), lambda m: ContinueRound()),
+    (re.compile(r"d"), lambda m: DailyQuestion()),
+    (re.compile(r"s:(\d{1,12})"), lambda m: StartAssignment(int(m[1]))),
     (re.compile(r"f:([yn])"), lambda m: Forget(m[1] == "y")),
     (re.compile(rf"k:({'|'.join(Period)})"), lambda m: RankPeriod(Period(m[1]))),
     (re.compile(rf"j:([{CODE_ALPHABET}]{{8}}|-)"), lambda m: SwitchClass(None if m[1] == "-" else m[1])),
@@ -123,6 +147,10 @@ def encode(item: CallbackData) -> str:
             data = f"k:{period.value}"
         case SwitchClass(code):
             data = f"j:{code or '-'}"
+        case DailyQuestion():
+            data = "d"
+        case StartAssignment(assignment_id):
+            data = f"s:{assignment_id}"
     assert len(data.encode()) <= MAX_BYTES
     return data
 

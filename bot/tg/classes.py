@@ -95,7 +95,7 @@ async def my_classes(update: Update, context: BotContext) -> None:
 async def close_class(update: Update, context: BotContext) -> None:
     """/closeclass [class]: stop new joins."""
     ref = " ".join(context.args) or None
-    async with _teacher_errors(update, "closeclass"):
+    async with teacher_errors(update, "closeclass"):
         info = await context.run(context.classes.set_open, identity(update), ref, open_=False)
         await update.effective_message.reply_text(texts.CLASS_CLOSED_DONE.format(name=info.name))
 
@@ -188,7 +188,7 @@ async def rank_period(update: Update, context: BotContext) -> None:
 async def leaderboard(update: Update, context: BotContext) -> None:
     """/leaderboard [class] [period]: the teacher's ranking with roster names."""
     ref, period = texts.split_period(context.args or [])
-    async with _teacher_errors(update, "leaderboard"):
+    async with teacher_errors(update, "leaderboard"):
         board = await context.run(context.reports.leaderboard, identity(update), ref, period or Period.WEEK)
         await update.effective_message.reply_text(texts.teacher_board(board))
 
@@ -196,7 +196,7 @@ async def leaderboard(update: Update, context: BotContext) -> None:
 async def report(update: Update, context: BotContext) -> None:
     """/report [class] [period]: the class report, then its chart as a photo."""
     ref, period = texts.split_period(context.args or [])
-    async with _teacher_errors(update, "report"):
+    async with teacher_errors(update, "report"):
         result = await context.run(context.reports.report, identity(update), ref, period or Period.WEEK)
         await update.effective_message.reply_text(texts.class_report(result))
         chart = await context.run(_chart, result)
@@ -206,7 +206,7 @@ async def report(update: Update, context: BotContext) -> None:
 async def export(update: Update, context: BotContext) -> None:
     """/export [class]: the class's results as a CSV document."""
     ref = " ".join(context.args or []) or None
-    async with _teacher_errors(update, "export"):
+    async with teacher_errors(update, "export"):
         name, data = await context.run(context.reports.export_csv, identity(update), ref)
         await update.effective_message.reply_document(
             InputFile(io.BytesIO(data), filename=f"{name}.csv"), caption=texts.EXPORT_CAPTION.format(name=name)
@@ -220,7 +220,7 @@ def _chart(result) -> bytes:
 
 
 @asynccontextmanager
-async def _teacher_errors(update: Update, command: str) -> AsyncIterator[None]:
+async def teacher_errors(update: Update, command: str) -> AsyncIterator[None]:
     """Turn the refusals every teacher command shares into their one-line replies."""
     message = update.effective_message
     try:

@@ -15,10 +15,12 @@ from sqlalchemy.engine import Engine
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.engine.calendar import DEFAULT_QUIET, Entry, QuietHours
 from bot.engine.model import Question
 from bot.services import AccountService, Identity, QuizService
 from bot.services.classes import ClassService
 from bot.services.common import utc_now
+from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from db.session import POOL_SIZE
 
@@ -35,6 +37,7 @@ class BotServices:
     accounts: AccountService
     classes: ClassService
     reports: ReportService
+    reminders: ReminderService
 
     @classmethod
     def build(
@@ -44,6 +47,8 @@ class BotServices:
         *,
         zone: tzinfo,
         admins: frozenset[int] = frozenset(),
+        calendar: Sequence[Entry] = (),
+        quiet: QuietHours = DEFAULT_QUIET,
         clock: Callable[[], datetime] = utc_now,
         seed: int | None = None,
     ) -> BotServices:
@@ -57,6 +62,7 @@ class BotServices:
             accounts=AccountService(engine, clock=clock, rng=rng(1)),
             classes=ClassService(engine, admins=admins, clock=clock, rng=rng(2), codes=rng(3)),
             reports=ReportService(engine, questions, zone=zone, clock=clock),
+            reminders=ReminderService(engine, calendar, zone=zone, quiet=quiet, clock=clock, rng=rng(4)),
         )
 
 
@@ -89,6 +95,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
     def classes(self) -> ClassService:
         """Teachers and classes."""
         return self.bot_data.services.classes
+
+    @property
+    def reminders(self) -> ReminderService:
+        """Subscriptions, assignments and the reminder sender's work."""
+        return self.bot_data.services.reminders
 
     @property
     def reports(self) -> ReportService:

@@ -81,3 +81,17 @@ def switch_class(code: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[_button(texts.JOIN_SWITCH_YES, cb.SwitchClass(code)), _button(texts.JOIN_SWITCH_NO, cb.SwitchClass(None))]]
     )
+
+
+def reminder(button: str | None) -> InlineKeyboardMarkup | None:
+    """The button under a calendar reminder: 今日一题 or the theme picker."""
+    if button == "daily":
+        return InlineKeyboardMarkup([[_button(texts.DAILY_BUTTON, cb.DailyQuestion())]])
+    if button == "quiz":
+        return InlineKeyboardMarkup([[_button(texts.QUIZ_BUTTON, cb.NewQuiz())]])
+    return None
+
+
+def assignment(assignment_id: int) -> InlineKeyboardMarkup:
+    """开始任务."""
+    return InlineKeyboardMarkup([[_button(texts.ASSIGNMENT_BUTTON, cb.StartAssignment(assignment_id))]])

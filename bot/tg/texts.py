@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.engine.model import Grade, Kind, Theme
 from bot.engine.names import NICKNAME_MAX, NicknameProblem
 from bot.engine.periods import Period
@@ -18,6 +20,7 @@ COMMANDS = [
     ("join", "加入班级：/join 加入码"),
     ("leave", "离开班级"),
     ("name", "改正班级里的姓名"),
+    ("remind", "开关提醒：/remind on 或 /remind off"),
     ("nickname", "设置排行榜昵称"),
     ("help", "使用说明"),
     ("forget", "删除我的全部数据"),
@@ -100,6 +103,7 @@ HELP = (
     "/nickname 昵称：设置排行榜上显示的名字\n"
     "/rank 班级排行榜（不在班级时是全体排行榜）\n"
     "/join 加入码：加入老师的班级；/leave 离开班级；/name 姓名：改正姓名\n"
+    "/remind off 关闭提醒，/remind on 重新打开（提醒不会在晚上9点到早上7点半之间发送）\n"
     "/forget 删除你的全部数据\n\n"
     "🏆 积分\n"
     "简单题10分、中等题15分、难题20分。同一道题只有第一次答对才得分，重复刷题不会加分；复习不计分。"
@@ -302,7 +306,8 @@ TEACHER_HELP = (
     "/closeclass [班级]：停止新同学加入\n"
     "/leaderboard [班级] [week|month|all]：带姓名的排行\n"
     "/report [班级] [week|month|all]：参与率、正确率、错题和图表\n"
-    "/export [班级]：导出成绩表 CSV"
+    "/export [班级]：导出成绩表 CSV\n"
+    "/assign [班级] 题数 [主题] 截止日期：布置答题任务，例如 /assign 10 law 2026-06-20"
 )
 
 _PERIOD_WORDS = {p.value: p for p in Period} | {p.label: p for p in Period}
@@ -388,4 +393,67 @@ def class_report(report: ClassReport) -> str:
                     answer=answer,
                 )
             )
+    if report.assignments:
+        lines += ["", REPORT_ASSIGNMENTS]
+        for task in report.assignments:
+            names = ("：" + "、".join(task.finished)) if task.finished else ""
+            lines.append(
+                REPORT_ASSIGNMENT_LINE.format(
+                    theme=theme_label(task.theme),
+                    size=task.size,
+                    deadline=task.deadline.isoformat(),
+                    done=len(task.finished),
+                    names=names,
+                )
+            )
     return fit("\n".join(lines))
+
+
+# -- reminders -----------------------------------------------------------------------------------
+
+REMIND_USAGE = "用法：/remind on 打开提醒，/remind off 关闭提醒。"
+REMIND_ON = "🔔 已打开提醒：宣传月、纪念日和竞赛季会提醒你答题（晚上9点到早上7点半不打扰）。"
+REMIND_OFF = "🔕 已关闭提醒。想再收到时发送 /remind on。老师布置的班级任务仍会通知你。"
+DAILY_BUTTON = "开始今日一题"
+QUIZ_BUTTON = "开始答题"
+ASSIGNMENT = "📚 老师布置了答题任务：{theme}，共 {size} 题，请在 {deadline} 前完成。"
+ASSIGNMENT_DUE = "⏰ 提醒：老师布置的答题任务（{theme}，{size} 题）明天 {deadline} 截止，你还没有完成哦。"
+ASSIGNMENT_BUTTON = "开始任务"
+ASSIGN_USAGE = (
+    "用法：/assign [班级] 题数 [主题] 截止日期，例如：/assign 10 law 2026-06-20 或 /assign 初二(3)班 5 2026-06-20\n"
+    "题数 1-20；主题可不写（综合）；截止日期写成 年-月-日。"
+)
+ASSIGN_PAST = "截止日期不能早于今天。"
+ASSIGN_DONE = (
+    "✅ 已给「{name}」布置任务：{theme}，{size} 题，截止 {deadline}。"
+    "一分钟内会通知全班，截止前一天18:00会提醒还没完成的同学。"
+)
+REPORT_ASSIGNMENTS = "答题任务："
+REPORT_ASSIGNMENT_LINE = "· {theme} {size} 题，截止 {deadline}：已完成 {done} 人{names}"
+
+
+def assignment_text(kind: str, theme: Theme | None, size: int, deadline) -> str:
+    """The announcement or the reminder of a class assignment."""
+    template = ASSIGNMENT if kind == "assignment" else ASSIGNMENT_DUE
+    return template.format(theme=theme_label(theme), size=size, deadline=deadline.isoformat())
+
+
+def parse_assign(args: list[str]) -> tuple[str | None, int, Theme | None, date] | None:
+    """``[班级] N [THEME] YYYY-MM-DD`` -> (class words, N, theme, deadline), or None when it does not parse."""
+    words = list(args)
+    if len(words) < 2:
+        return None
+    try:
+        deadline = date.fromisoformat(words.pop())
+    except ValueError:
+        return None
+    theme = None
+    if words and not words[-1].isdigit():
+        understood, theme = theme_from_words(words[-1])
+        if not understood:
+            return None
+        words.pop()
+    if not words or not words[-1].isdigit() or not 1 <= int(words[-1]) <= 20:
+        return None
+    size = int(words.pop())
+    return (" ".join(words) or None), size, theme, deadline
