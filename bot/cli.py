@@ -1,4 +1,4 @@
-"""The ``jindu`` command: console | run | db | teacher | leaderboard | report | export | questions."""
+"""The ``jindu`` command: console | run | db | teacher | leaderboard | report | export | reminders | questions."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import os
 import random
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -401,6 +402,105 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- jindu reminders ---------------------------------------------------------------------------
+
+
+def _reminder_service(settings, engine, now=None):
+    from bot.services.reminders import ReminderService
+
+    calendar = _load_calendar()
+    service = ReminderService(engine, calendar.entries, zone=settings.zone, quiet=settings.quiet)
+    if now is not None:
+        service.clock = lambda: now
+    return service
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date such as 2026-06-01") from exc
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time such as 2026-06-01T17:30+08:00") from exc
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs its UTC offset, e.g. 2026-06-01T17:30+08:00")
+    return moment
+
+
+def cmd_reminders_preview(args: argparse.Namespace) -> int:
+    """What the calendar sends, when, to whom, with the text (no database needed)."""
+    from bot.engine.calendar import occurrences, send_time
+
+    settings = _settings()
+    calendar = _load_calendar()
+    first = args.first or datetime.now(settings.zone).date()
+    last = args.last or first + timedelta(days=30)
+    if last < first:
+        print("--to must not be before --from", file=sys.stderr)
+        return EXIT_USAGE
+    items = []
+    for entry, day in occurrences(calendar.entries, first, last):
+        when = send_time(entry.at, day, settings.quiet)
+        items.append(
+            {
+                "date": day.isoformat(),
+                "time": when.time().isoformat("minutes") if when else None,
+                "key": entry.key,
+                "audience": "subscribed students",
+                "text": entry.render(day),
+                "button": entry.button,
+            }
+        )
+    if args.json:
+        print(json.dumps(items, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for item in items:
+        when = item["time"] or "（静默时段内，不发送）"
+        print(f"{item['date']} {when}  {item['key']}  → {item['audience']}\n    {item['text']}")
+    if not items:
+        print(f"{first} 至 {last} 没有提醒。")
+    return EXIT_OK
+
+
+def cmd_reminders_send_due(args: argparse.Namespace) -> int:
+    """Send what is due at that moment, once (running it again sends nothing new)."""
+    settings = _settings()
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        print("缺少 Telegram 令牌：请设置环境变量 JINDU_BOT_TOKEN。", file=sys.stderr)
+        return EXIT_USAGE
+    import asyncio
+
+    counts = asyncio.run(send_due(settings, now=args.now))
+    print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "nothing due")
+    return EXIT_OK
+
+
+async def send_due(settings, *, now: datetime | None = None, request=None) -> dict[str, int]:
+    """One run of the reminder sender outside `jindu run` (``request`` replaces HTTP in tests)."""
+    import asyncio
+
+    from telegram.ext import ExtBot
+
+    from bot.tg.concurrency import MessageRateLimiter
+    from bot.tg.reminders import deliver_due
+
+    engine = _open_database(settings.database_url)
+    service = _reminder_service(settings, engine, now)
+    token = settings.bot_token.get_secret_value().strip()
+    bot = ExtBot(token, base_url=settings.api_url, rate_limiter=MessageRateLimiter(), request=request)
+
+    async def run(method, *a, **kw):
+        return await asyncio.to_thread(method, *a, **kw)
+
+    async with bot:
+        return await deliver_due(bot, service, run=run)
+
+
 # -- parser --------------------------------------------------------------------------------------
 
 
@@ -467,6 +567,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", help="输出文件（默认：标准输出）")
     export.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 JINDU_DATABASE_URL）")
     export.set_defaults(func=cmd_export)
+
+    reminders = sub.add_parser("reminders", help="提醒：预览日历，或手动发送到期提醒")
+    rsub = reminders.add_subparsers(dest="reminders_command", metavar="ACTION")
+    preview = rsub.add_parser("preview", help="列出会发送的提醒：日期、时间、对象、内容")
+    preview.add_argument("--from", dest="first", type=_day, help="开始日期（默认今天）")
+    preview.add_argument("--to", dest="last", type=_day, help="结束日期（默认开始后 30 天）")
+    preview.add_argument("--json", action="store_true", help="输出 JSON")
+    preview.set_defaults(func=cmd_reminders_preview)
+    send = rsub.add_parser("send-due", help="发送此刻到期的提醒（每个提醒每人最多一次，重复运行不会重发）")
+    send.add_argument("--now", type=_moment, help="当作此刻的时间，例如 2026-06-01T17:30+08:00")
+    send.set_defaults(func=cmd_reminders_send_due)
+    reminders.set_defaults(func=lambda _args: (reminders.print_help(), EXIT_USAGE)[1])
 
     questions = sub.add_parser("questions", help="题库工具")
     qsub = questions.add_subparsers(dest="questions_command", metavar="ACTION")

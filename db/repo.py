@@ -739,12 +739,13 @@ def claim_deliveries(
     return [row[0] for row in claimed]
 
 
-def claim_retries(session: Session, *, now: datetime, max_attempts: int) -> list[tuple[str, date, int]]:
-    """Deliveries that failed for a passing reason and may be tried again: claimed as being sent."""
+def claim_retries(session: Session, *, now: datetime, max_attempts: int, limit: int) -> list[tuple[str, date, int]]:
+    """Up to ``limit`` deliveries that failed for a passing reason and may be tried again: claimed as being sent."""
     d = Delivery.__table__
+    waiting = select(d.c.id).where(d.c.status == "retry", d.c.attempts < max_attempts).limit(limit)
     rows = session.exec(
         update(d)
-        .where(d.c.status == "retry", d.c.attempts < max_attempts)
+        .where(d.c.id.in_(waiting.scalar_subquery()))
         .values(status="sending", attempts=d.c.attempts + 1, updated_at=now)
         .returning(d.c.key, d.c.occurrence, d.c.user_id)
     ).all()
@@ -763,6 +764,15 @@ def mark_deliveries(session: Session, *, results: Sequence[tuple[str, date, int,
     blocked = [user_id for _, _, user_id, status in results if status == "blocked"]
     if blocked:
         session.exec(update(User).where(col(User.id).in_(blocked)).values(blocked=True))
+
+
+def give_up_retries(session: Session, *, max_attempts: int, now: datetime) -> int:
+    """Deliveries that failed ``max_attempts`` times become "failed"; returns how many."""
+    d = Delivery.__table__
+    result = session.exec(
+        update(d).where(d.c.status == "retry", d.c.attempts >= max_attempts).values(status="failed", updated_at=now)
+    )
+    return result.rowcount or 0
 
 
 def abandon_stale_sending(session: Session, *, before: datetime) -> int:

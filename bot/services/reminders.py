@@ -148,12 +148,19 @@ class ReminderService:
             return repo.take_lease(session, name=LEASE, holder=holder, now=now, until=now + timedelta(seconds=seconds))
 
     def recover(self, *, older_than: timedelta = timedelta(minutes=10)) -> int:
-        """At start: deliveries a stopped process left "sending" become "unknown"; returns how many."""
+        """Deliveries a stopped process left "sending" become "unknown", and retries that ran out
+        "failed"; returns how many were left "sending"."""
+        now = self.clock()
         with session_scope(self.engine) as session:
-            return repo.abandon_stale_sending(session, before=self.clock() - older_than)
+            repo.give_up_retries(session, max_attempts=MAX_ATTEMPTS, now=now)
+            return repo.abandon_stale_sending(session, before=now - older_than)
 
-    def claim_due(self) -> list[Outgoing]:
-        """Everything due now, claimed for sending (so no other run sends it), plus retries."""
+    def claim_due(self, limit: int = 500, *, retries: bool = True) -> list[Outgoing]:
+        """Up to ``limit`` messages due now, claimed for sending (so no other run sends them), retries first.
+
+        The sender calls it again until it returns nothing: a crash then costs at most one batch in
+        flight (left "sending", see the module's note), and the rest is claimed by the next run.
+        """
         now = self.clock()
         local = self._local(now)
         today = local.date()
@@ -180,12 +187,16 @@ class ReminderService:
                     )
                     plans.append((key, today, _assignment_fields("assignment-due", assignment), users))
             claimed: list[tuple[str, date, dict, int]] = []
-            for key, day, fields, users in plans:
-                for uid in repo.claim_deliveries(session, key=key, occurrence=day, user_ids=users, now=now):
-                    claimed.append((key, day, fields, uid))
-            for key, day, uid in repo.claim_retries(session, now=now, max_attempts=MAX_ATTEMPTS):
+            waiting = repo.claim_retries(session, now=now, max_attempts=MAX_ATTEMPTS, limit=limit) if retries else []
+            for key, day, uid in waiting:
                 fields = self._fields_for(session, key, day)
                 if fields is not None:
+                    claimed.append((key, day, fields, uid))
+            for key, day, fields, users in plans:
+                room = limit - len(claimed)
+                if room <= 0:
+                    break
+                for uid in repo.claim_deliveries(session, key=key, occurrence=day, user_ids=users[:room], now=now):
                     claimed.append((key, day, fields, uid))
             chats = repo.chat_ids(session, user_ids=[uid for *_, uid in claimed])
         return [Outgoing(key, day, uid, chats[uid], **fields) for key, day, fields, uid in claimed if uid in chats]

@@ -101,16 +101,15 @@ async def deliver_due(bot: Bot, reminders: ReminderService, *, run) -> dict[str,
     recovered = await run(reminders.recover)
     if recovered:
         log.warning("%d reminder(s) were being sent when a process stopped; marked unknown, not repeated", recovered)
-    due = await run(reminders.claim_due)
     counts: dict[str, int] = {}
-    for start in range(0, len(due), IN_FLIGHT):
-        batch = due[start : start + IN_FLIGHT]
+    retries = True  # earlier failures are tried once per run, at its start: "later", not in a tight loop
+    while batch := await run(reminders.claim_due, IN_FLIGHT, retries=retries):
+        retries = False
         outcomes = await asyncio.gather(*(_send(bot, item) for item in batch))
-        results = list(zip(batch, outcomes, strict=True))
-        await run(reminders.record, results)
+        await run(reminders.record, list(zip(batch, outcomes, strict=True)))
         for status in outcomes:
             counts[status] = counts.get(status, 0) + 1
-    if due:
+    if counts:
         log.info("reminders: %s", ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return counts
 
