@@ -111,7 +111,7 @@ def is_due(at: time, day: date, now: datetime, quiet: QuietHours) -> bool:
     It is due from its send time until the quiet hours begin that evening, on that day only: a bot
     that was down at the time still sends it later the same day, once, and nothing older.
     """
-    if now.date() != day or quiet.contains(now.time()):
+    if now.date() != day or quiet.contains(time(now.hour, now.minute, now.second)):
         return False
     when = send_time(at, day, quiet)
     return when is not None and when <= now
