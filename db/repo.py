@@ -739,13 +739,19 @@ def claim_deliveries(
     return [row[0] for row in claimed]
 
 
-def claim_retries(session: Session, *, now: datetime, max_attempts: int, limit: int) -> list[tuple[str, date, int]]:
-    """Up to ``limit`` deliveries that failed for a passing reason and may be tried again: claimed as being sent."""
+def claim_retries(
+    session: Session, *, now: datetime, today: date, max_attempts: int, limit: int
+) -> list[tuple[str, date, int]]:
+    """Up to ``limit`` of today's deliveries that failed for a passing reason: claimed as being sent.
+
+    The outer WHERE repeats the status, so a row another run claimed meanwhile is not claimed twice.
+    """
     d = Delivery.__table__
-    waiting = select(d.c.id).where(d.c.status == "retry", d.c.attempts < max_attempts).limit(limit)
+    retry = (d.c.status == "retry") & (d.c.attempts < max_attempts) & (d.c.occurrence == today)
+    waiting = select(d.c.id).where(retry).limit(limit)
     rows = session.exec(
         update(d)
-        .where(d.c.id.in_(waiting.scalar_subquery()))
+        .where(d.c.id.in_(waiting.scalar_subquery()), retry)
         .values(status="sending", attempts=d.c.attempts + 1, updated_at=now)
         .returning(d.c.key, d.c.occurrence, d.c.user_id)
     ).all()
@@ -766,11 +772,13 @@ def mark_deliveries(session: Session, *, results: Sequence[tuple[str, date, int,
         session.exec(update(User).where(col(User.id).in_(blocked)).values(blocked=True))
 
 
-def give_up_retries(session: Session, *, max_attempts: int, now: datetime) -> int:
-    """Deliveries that failed ``max_attempts`` times become "failed"; returns how many."""
+def give_up_retries(session: Session, *, max_attempts: int, today: date, now: datetime) -> int:
+    """Retries that ran out (``max_attempts``) or whose day is over become "failed"; returns how many."""
     d = Delivery.__table__
     result = session.exec(
-        update(d).where(d.c.status == "retry", d.c.attempts >= max_attempts).values(status="failed", updated_at=now)
+        update(d)
+        .where(d.c.status == "retry", (d.c.attempts >= max_attempts) | (d.c.occurrence < today))
+        .values(status="failed", updated_at=now)
     )
     return result.rowcount or 0
 
@@ -830,9 +838,16 @@ def assignments_between(session: Session, *, first: date, last: date) -> list[As
     )
 
 
-def created_assignments(session: Session, *, since: datetime) -> list[Assignment]:
-    """Assignments created since ``since`` (whose announcement may still be pending)."""
-    return list(session.exec(select(Assignment).where(col(Assignment.created_at) >= since)))
+def open_assignments(session: Session, *, today: date) -> list[Assignment]:
+    """Assignments whose deadline is today or later (their announcement may still be pending)."""
+    return list(session.exec(select(Assignment).where(col(Assignment.deadline) >= today)))
+
+
+def finished_assignment(session: Session, *, user_id: int, assignment_id: int) -> bool:
+    """Whether the user finished a round of the assignment."""
+    r = Round.__table__
+    done = select(r.c.id).where(r.c.user_id == user_id, r.c.assignment_id == assignment_id, r.c.status == "finished")
+    return session.exec(done.limit(1)).first() is not None
 
 
 def class_assignments(session: Session, *, class_id: int, since: date) -> list[tuple[Assignment, list[str]]]:

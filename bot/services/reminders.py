@@ -3,12 +3,15 @@
 Delivery guarantee, chosen on purpose: **at most once per (reminder, occurrence, user), and
 nothing dropped silently.** Before a message is sent its row is inserted as ``sending`` (the
 unique key refuses a second row, so two runs or two processes never both claim it); after the Bot
-API answers, the row becomes ``sent``, ``blocked`` (403: never retried), ``retry`` (network error
-or 5xx: tried again by a later run, at most ``MAX_ATTEMPTS`` times) or ``failed``. A crash between
-the claim and the answer leaves ``sending``: that one message is not repeated (a child gets no
-double reminder), and the next start marks it ``unknown`` and logs how many, so nothing vanishes
-unseen. Everything not yet claimed is picked up by the next run. At-least-once was the other
-choice; it would repeat a message whenever a crash fell after Telegram had delivered it.
+API answers, the row becomes ``sent``, ``blocked`` (403: never retried), ``retry`` (a 5xx or a
+refused connection: nothing was delivered; tried again by a later run on the same day, outside the
+quiet hours, at most ``MAX_ATTEMPTS`` times), ``unknown`` (a timeout: Telegram may have delivered
+it) or ``failed``. A crash between the claim and the answer leaves ``sending``: that message is
+not repeated (a child gets no double reminder), and the next start marks it ``unknown`` and logs
+how many, so nothing vanishes unseen. Everything not yet claimed is picked up by the next run, and
+claims are made in batches, so a crash costs at most the batch in flight. An assignment reminder
+is skipped when the student finished in the meantime. At-least-once was the other choice; it
+would repeat a message whenever a crash or a timeout fell after Telegram had delivered it.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bot.services.classes import resolve_class
 from bot.services.common import Identity, ensure_user, utc_now
 from bot.services.errors import BadDeadline
 from db import repo
+from db.models import as_utc
 from db.session import session_scope
 
 MAX_ATTEMPTS = 3
@@ -152,7 +156,7 @@ class ReminderService:
         "failed"; returns how many were left "sending"."""
         now = self.clock()
         with session_scope(self.engine) as session:
-            repo.give_up_retries(session, max_attempts=MAX_ATTEMPTS, now=now)
+            repo.give_up_retries(session, max_attempts=MAX_ATTEMPTS, today=self._local(now).date(), now=now)
             return repo.abandon_stale_sending(session, before=now - older_than)
 
     def claim_due(self, limit: int = 500, *, retries: bool = True) -> list[Outgoing]:
@@ -171,9 +175,10 @@ class ReminderService:
                     users = repo.waiting_subscribers(session, key=entry.key, occurrence=day)
                     text = entry.render(day)
                     plans.append((entry.key, day, {"kind": "calendar", "text": text, "button": entry.button}, users))
-            for assignment in repo.created_assignments(session, since=now - timedelta(days=1)):
-                day = self._announce_day(assignment.created_at)
-                if day == today and not self.quiet.contains(local.time()):  # as soon as it may go out
+            for assignment in repo.open_assignments(session, today=today):
+                day = self._announce_day(as_utc(assignment.created_at))
+                # as soon as it may go out; after downtime, still until the deadline (keyed on its first day)
+                if day <= today and not self.quiet.contains(local.time()):
                     key = f"assign-{assignment.id}"
                     users = repo.waiting_subscribers(session, key=key, occurrence=day, class_id=assignment.class_id)
                     plans.append((key, day, _assignment_fields("assignment", assignment), users))
@@ -187,11 +192,22 @@ class ReminderService:
                     )
                     plans.append((key, today, _assignment_fields("assignment-due", assignment), users))
             claimed: list[tuple[str, date, dict, int]] = []
-            waiting = repo.claim_retries(session, now=now, max_attempts=MAX_ATTEMPTS, limit=limit) if retries else []
+            waiting = []
+            if retries and not self.quiet.contains(local.time()):  # today's only, never at night
+                waiting = repo.claim_retries(session, now=now, today=today, max_attempts=MAX_ATTEMPTS, limit=limit)
+            skipped = []
             for key, day, uid in waiting:
                 fields = self._fields_for(session, key, day)
-                if fields is not None:
+                finished = (
+                    fields is not None
+                    and fields["kind"] == "assignment-due"
+                    and repo.finished_assignment(session, user_id=uid, assignment_id=fields["assignment_id"])
+                )
+                if fields is None or finished:  # nothing left to remind of
+                    skipped.append((key, day, uid, "skipped"))
+                else:
                     claimed.append((key, day, fields, uid))
+            repo.mark_deliveries(session, results=skipped, now=now)
             for key, day, fields, users in plans:
                 room = limit - len(claimed)
                 if room <= 0:

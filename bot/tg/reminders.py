@@ -15,7 +15,7 @@ import uuid
 from datetime import date
 
 from telegram import Bot, Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.services.errors import BadDeadline, NoQuestions, RoundNotFound
 from bot.services.reminders import Outgoing, ReminderService
@@ -103,7 +103,9 @@ async def deliver_due(bot: Bot, reminders: ReminderService, *, run) -> dict[str,
         log.warning("%d reminder(s) were being sent when a process stopped; marked unknown, not repeated", recovered)
     counts: dict[str, int] = {}
     retries = True  # earlier failures are tried once per run, at its start: "later", not in a tight loop
-    while batch := await run(reminders.claim_due, IN_FLIGHT, retries=retries):
+    while await run(reminders.take_lease, HOLDER) and (
+        batch := await run(reminders.claim_due, IN_FLIGHT, retries=retries)
+    ):  # the lease is renewed before every batch: a long broadcast keeps it, a lost lease stops it
         retries = False
         outcomes = await asyncio.gather(*(_send(bot, item) for item in batch))
         await run(reminders.record, list(zip(batch, outcomes, strict=True)))
@@ -115,13 +117,13 @@ async def deliver_due(bot: Bot, reminders: ReminderService, *, run) -> dict[str,
 
 
 async def _send(bot: Bot, item: Outgoing) -> str:
-    """One message; its outcome as stored: sent | blocked | retry | failed."""
-    if item.kind == "calendar":
-        text, markup = item.text, keyboards.reminder(item.button)
-    else:
-        text = texts.assignment_text(item.kind, item.theme, item.size, item.deadline or date.min)
-        markup = keyboards.assignment(item.assignment_id)
+    """One message; its outcome as stored: sent | blocked | retry | unknown | failed."""
     try:
+        if item.kind == "calendar":
+            text, markup = item.text, keyboards.reminder(item.button)
+        else:
+            text = texts.assignment_text(item.kind, item.theme, item.size, item.deadline or date.min)
+            markup = keyboards.assignment(item.assignment_id)
         await bot.send_message(int(item.chat_id), text, reply_markup=markup)
     except Forbidden:
         return "blocked"
@@ -130,6 +132,11 @@ async def _send(bot: Bot, item: Outgoing) -> str:
     except BadRequest as exc:  # e.g. chat not found: retrying will not help
         log.warning("reminder %s not sent: %s", item.key, exc.message)
         return "failed"
-    except (NetworkError, TelegramError):
+    except TimedOut:  # Telegram may have delivered it: at most once means not again
+        return "unknown"
+    except (NetworkError, TelegramError):  # 5xx, connection refused: nothing was delivered
         return "retry"
+    except Exception:  # a bug must not strand the batch: record it and go on
+        log.exception("reminder %s not sent", item.key)
+        return "failed"
     return "sent"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import timedelta
 
 import pytest
@@ -103,7 +104,7 @@ async def test_a_403_marks_the_user_blocked_and_is_never_retried(bot, clock):
     assert await run_sender(bot) == {"sent": 4}  # the blocked student is skipped
 
 
-async def test_5xx_and_timeouts_are_retried_later_and_bounded(bot, clock):
+async def test_5xx_is_retried_later_and_bounded_and_a_timeout_is_not_repeated(bot, clock):
     await bot.send(STUDENTS[0], "/start")
     clock.now = clock.now.replace(hour=2)
     bot.request.script["sendMessage"] = [502]
@@ -111,12 +112,16 @@ async def test_5xx_and_timeouts_are_retried_later_and_bounded(bot, clock):
     clock.now += timedelta(minutes=1)
     assert await run_sender(bot) == {"sent": 1}
     clock.now = clock.now.replace(hour=12)
-    bot.request.script["sendMessage"] = ["timeout"] * 2 + [500] * 10
-    for _ in range(5):
+    bot.request.script["sendMessage"] = ["timeout"] + [500] * 10  # 17:00's times out, 17:30's gets 500s
+    counts = [await run_sender(bot)]
+    for _ in range(4):
         clock.now += timedelta(minutes=1)
-        await run_sender(bot)
+        counts.append(await run_sender(bot))
+    assert counts[0] == {"unknown": 1, "retry": 1}  # Telegram may have delivered the timed-out one
     attempts = [c for c in bot.request.calls if c.method == "sendMessage" and c.params["chat_id"] == STUDENTS[0]]
-    assert len([c for c in attempts if c.status != 200]) == 1 + 6  # two reminders, three tries each, then failed
+    assert len([c for c in attempts if c.status != 200]) == 1 + 1 + 3  # then the 500s: three tries, then failed
+    clock.now = clock.now.replace(hour=13, minute=30)  # 21:30: no retry at night either
+    bot.request.script["sendMessage"] = []
 
 
 async def test_a_429_in_a_broadcast_is_waited_out(services, clock):
@@ -186,3 +191,50 @@ def test_the_sender_job_has_a_fixed_name_and_runs_every_minute(services):
     app = Harness(services).app
     jobs = app.job_queue.get_jobs_by_name(sender.JOB_NAME)
     assert len(jobs) == 1 and sender.EVERY_SECONDS == 60
+
+
+async def _class_with_students(bot) -> None:
+    await bot.send(ADMIN, "/invite")
+    code = bot.request.last("sendMessage").params["text"].splitlines()[1]
+    await bot.send(TEACHER, f"/teacher {code}")
+    await bot.send(TEACHER, "/newclass 初二(3)班")
+    join = bot.request.last("sendMessage").params["text"].split("加入码：")[1].split()[0]
+    for n, uid in enumerate(STUDENTS):
+        await bot.send(uid, f"/join {join}")
+        await bot.send(uid, f"学生{n}")
+
+
+async def test_an_evening_assignment_is_announced_the_next_morning_whatever_the_servers_zone(bot, clock, monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Shanghai")  # the server's own zone must not matter
+    time.tzset()
+    try:
+        await _class_with_students(bot)
+        clock.now = clock.now.replace(hour=14)  # 2026-06-01 22:00 in Shanghai
+        await bot.send(TEACHER, "/assign 3 2026-06-05")
+        await run_sender(bot)
+        assert not any(t.startswith("📚") for t in reminders_to(bot, STUDENTS[0]))  # not at night
+        clock.now += timedelta(hours=9, minutes=40)  # 07:40 the next morning
+        await run_sender(bot)
+        assert [t for t in reminders_to(bot, STUDENTS[0]) if t.startswith("📚")] == [
+            "📚 老师布置了答题任务：综合随机，共 3 题，请在 2026-06-05 前完成。"
+        ]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+
+
+async def test_a_failed_assignment_reminder_is_not_retried_once_the_student_finished(bot, clock):
+    await _class_with_students(bot)
+    clock.now = clock.now.replace(month=11, day=23, hour=2)  # Monday 2026-11-23 10:00: no calendar reminder near
+    await bot.send(TEACHER, "/assign 2 law 2026-11-25")
+    await run_sender(bot)
+    button = next(d for d in bot.buttons(bot.request.of("sendMessage")[-1].params) if d.startswith("s:"))
+    clock.now += timedelta(days=1, hours=8)  # Tuesday 18:00: the reminder fails for everyone
+    bot.request.script["sendMessage"] = [502] * 3
+    assert await run_sender(bot) == {"retry": 3}
+    await bot.press(STUDENTS[0], button)
+    for _ in range(2):
+        await bot.answer_current(STUDENTS[0])
+    clock.now += timedelta(minutes=1)
+    assert await run_sender(bot) == {"sent": 2}  # the one who finished meanwhile is skipped
+    assert [t for t in reminders_to(bot, STUDENTS[0]) if t.startswith("⏰")] == []
