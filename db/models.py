@@ -67,6 +67,7 @@ class Round(SQLModel, table=True):
         Index("ix_round_user_status", "user_id", "status"),
         # At most one active round per user, whatever races: the database decides.
         Index("uq_round_one_active", "user_id", unique=True, sqlite_where=ACTIVE, postgresql_where=ACTIVE),
+        UniqueConstraint("user_id", "group_quiz_id", name="uq_round_user_groupquiz"),
     )
 
     id: int | None = Field(default=None, sa_column=id_column())
@@ -83,6 +84,10 @@ class Round(SQLModel, table=True):
         sa_column=Column(
             BigKey, ForeignKey("assignment.id", ondelete="SET NULL", name="fk_round_assignment"), nullable=True
         ),
+    )
+    group_quiz_id: int | None = Field(  # a voter's answers to one group quiz
+        default=None,
+        sa_column=Column(BigKey, ForeignKey("groupquiz.id", ondelete="CASCADE", name="fk_round_groupquiz")),
     )
 
 
@@ -267,3 +272,48 @@ class Lease(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=32)
     holder: str = Field(max_length=64)
     expires_at: datetime = Field(sa_column=utc_column())
+
+
+# -- class groups --------------------------------------------------------------------------------
+
+RUNNING = text("status = 'running'")
+
+
+class GroupChat(SQLModel, table=True):
+    """A Telegram group the bot is in, and the class it is linked to."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    class_id: int | None = Field(
+        default=None, sa_column=Column(BigKey, ForeignKey("schoolclass.id", ondelete="SET NULL"))
+    )
+    active: bool = True
+    joined_at: datetime = Field(sa_column=utc_column())
+
+
+class GroupQuiz(SQLModel, table=True):
+    """A quiz of native quiz polls in a group; ``position`` counts the polls posted so far."""
+
+    __table_args__ = (
+        Index("uq_groupquiz_one_running", "chat_id", unique=True, sqlite_where=RUNNING, postgresql_where=RUNNING),
+    )
+
+    id: int | None = Field(default=None, sa_column=id_column())
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    theme: str | None = Field(default=None, max_length=16)
+    size: int
+    open_seconds: int
+    status: str = Field(default="running", max_length=16)  # running | finished | stopped
+    position: int = 0
+    poll_closes_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    started_at: datetime = Field(sa_column=utc_column())
+    finished_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class GroupQuestion(SQLModel, table=True):
+    """A question of a group quiz and, once posted, its poll (poll answers carry no chat id)."""
+
+    group_quiz_id: int = Field(sa_column=key_column("groupquiz.id", primary_key=True))
+    position: int = Field(primary_key=True)
+    question_id: str = Field(max_length=32)
+    shown_order: str = Field(max_length=6)
+    poll_id: str | None = Field(default=None, max_length=64, unique=True)
