@@ -198,47 +198,19 @@ class QuizService:
             chosen = self._chosen(question, slot.shown_order, shown)
             review_round = state.mode == "review"
             now = self.clock()
-            correct = grade(question, chosen)
-            earned_before, card = repo.earned_and_card(session, user_id=state.user_id, question_id=question.id)
-            # Review answers practise; only quiz rounds earn leaderboard points.
-            points = 0 if review_round else points_for(question, correct=correct, earned_before=earned_before)
-            stored = repo.insert_answer(
-                session,
-                answer=Answer(
-                    round_id=round_id,
-                    position=position,
-                    user_id=state.user_id,
-                    question_id=question.id,
-                    theme=question.theme.value,
-                    chosen=chosen,
-                    correct=correct,
-                    points=points,
-                    answered_at=now,
-                ),
-            )
-            if not stored:  # another process answered this position between our read and write
-                raise AlreadyAnswered(f"round {round_id} position {position}")
-            repo.record_history(
-                session, user_id=state.user_id, question_id=question.id, correct=correct, earned=points > 0, now=now
-            )
-            if card is not None or not correct or review_round:
-                # A miss starts a review card; a question that has one is rescheduled by every answer.
-                new_card, due = schedule_review(card, correct=correct, now=now)
-                repo.save_review_card(
-                    session, user_id=state.user_id, question_id=question.id, card=new_card, due_at=due
-                )
-            view = QuestionView(round_id, position, len(state.slots), question, slot.shown_order, review=review_round)
             next_view = self._next_of(state, answered={position})
-            if not review_round:
-                repo.add_to_standings(
-                    session,
-                    user_id=state.user_id,
-                    day=local_day(now, self.zone),
-                    points=points,
-                    correct=correct,
-                    finished_round=next_view is None,
-                    now=now,
-                )
+            points, correct = self._store(
+                session,
+                user_id=state.user_id,
+                round_id=round_id,
+                position=position,
+                question=question,
+                chosen=chosen,
+                review=review_round,
+                finishes_round=next_view is None,
+                now=now,
+            )
+            view = QuestionView(round_id, position, len(state.slots), question, slot.shown_order, review=review_round)
             summary = None
             if next_view is None:
                 repo.finish_round(session, round_id=round_id, now=now)
@@ -320,6 +292,63 @@ class QuizService:
                     state.id, slot.position, len(state.slots), question, slot.shown_order, review=review
                 )
         return None
+
+    def _store(
+        self,
+        session: Session,
+        *,
+        user_id: int,
+        round_id: int,
+        position: int,
+        question: Question,
+        chosen: str,
+        review: bool,
+        finishes_round: bool,
+        now: datetime,
+    ) -> tuple[int, bool]:
+        """Grade and store one answer with everything that follows from it; returns (points, correct).
+
+        Points the first time a question is answered right (not in review), the question's history,
+        its review card, and the standings. Raises ``AlreadyAnswered`` when the position has an answer.
+        """
+        correct = grade(question, chosen)
+        earned_before, card = repo.earned_and_card(session, user_id=user_id, question_id=question.id)
+        # Review answers practise; only quiz (and group quiz) answers earn leaderboard points.
+        points = 0 if review else points_for(question, correct=correct, earned_before=earned_before)
+        stored = repo.insert_answer(
+            session,
+            answer=Answer(
+                round_id=round_id,
+                position=position,
+                user_id=user_id,
+                question_id=question.id,
+                theme=question.theme.value,
+                chosen=chosen,
+                correct=correct,
+                points=points,
+                answered_at=now,
+            ),
+        )
+        if not stored:  # another process answered this position between our read and write
+            raise AlreadyAnswered(f"round {round_id} position {position}")
+        repo.record_history(
+            session, user_id=user_id, question_id=question.id, correct=correct, earned=points > 0, now=now
+        )
+        if card is not None or not correct or review:
+            # A miss starts a review card; a question that has one is rescheduled by every answer.
+            new_card, due = schedule_review(card, correct=correct, now=now)
+            repo.save_review_card(session, user_id=user_id, question_id=question.id, card=new_card, due_at=due)
+        if not review:
+            repo.add_to_standings(
+                session,
+                user_id=user_id,
+                day=local_day(now, self.zone),
+                points=points,
+                correct=correct,
+                finished_round=finishes_round,
+                now=now,
+            )
+        return points, correct
 
     def _resend(self, state: repo.RoundState, slot: repo.Slot) -> QuestionView | None:
         """The current question, when a press on an answered one is no double tap but a search for it."""
