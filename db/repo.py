@@ -16,6 +16,9 @@ from db.models import (
     CodeAttempt,
     DailyStats,
     Delivery,
+    GroupChat,
+    GroupQuestion,
+    GroupQuiz,
     Invite,
     Lease,
     Membership,
@@ -530,7 +533,7 @@ def class_theme_accuracy(session: Session, *, class_id: int, since: datetime | N
     query = (
         select(a.c.theme, func.sum(case((a.c.correct, 1), else_=0)), func.count())
         .select_from(a.join(m, m.c.user_id == a.c.user_id).join(r, r.c.id == a.c.round_id))
-        .where(m.c.class_id == class_id, r.c.mode == "quiz")
+        .where(m.c.class_id == class_id, r.c.mode.in_(("quiz", "group")))
         .group_by(a.c.theme)
     )
     if since is not None:
@@ -548,7 +551,7 @@ def class_most_missed(
     query = (
         select(a.c.question_id, missed, answered)
         .select_from(a.join(m, m.c.user_id == a.c.user_id).join(r, r.c.id == a.c.round_id))
-        .where(m.c.class_id == class_id, r.c.mode == "quiz")
+        .where(m.c.class_id == class_id, r.c.mode.in_(("quiz", "group")))
         .group_by(a.c.question_id)
         .having(missed > 0)
         .order_by(missed.desc(), (missed * 1.0 / answered).desc(), a.c.question_id)
@@ -872,3 +875,180 @@ def class_assignments(session: Session, *, class_id: int, since: date) -> list[t
         ).all()
         found.append((assignment, sorted(done)))
     return found
+
+
+# -- class groups --------------------------------------------------------------------------------
+
+
+def upsert_group(session: Session, *, chat_id: int, active: bool, now: datetime) -> None:
+    """Remember that the bot is in (or left) a group."""
+    session.exec(
+        _insert(session, GroupChat)
+        .values(chat_id=chat_id, active=active, joined_at=now)
+        .on_conflict_do_update(index_elements=["chat_id"], set_={"active": active})
+    )
+
+
+def class_name(session: Session, *, class_id: int) -> str:
+    """A class's name."""
+    return session.exec(select(SchoolClass.name).where(SchoolClass.id == class_id)).one()
+
+
+def get_group(session: Session, *, chat_id: int) -> GroupChat | None:
+    """A group by its chat id."""
+    return session.get(GroupChat, chat_id)
+
+
+def link_group(session: Session, *, chat_id: int, class_id: int, now: datetime) -> None:
+    """Link a group to a class (its answers then count in the class's reports)."""
+    session.exec(
+        _insert(session, GroupChat)
+        .values(chat_id=chat_id, class_id=class_id, active=True, joined_at=now)
+        .on_conflict_do_update(index_elements=["chat_id"], set_={"class_id": class_id})
+    )
+
+
+def create_group_quiz(
+    session: Session,
+    *,
+    chat_id: int,
+    theme: str | None,
+    questions: Sequence[tuple[str, str]],
+    open_seconds: int,
+    now: datetime,
+) -> int | None:
+    """A running quiz in the group with its questions, or None when one is running there (the index decides)."""
+    created = session.exec(
+        _insert(session, GroupQuiz)
+        .values(
+            chat_id=chat_id,
+            theme=theme,
+            size=len(questions),
+            open_seconds=open_seconds,
+            status="running",
+            position=0,
+            started_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(GroupQuiz.__table__.c.id)
+    ).first()
+    if created is None:
+        return None
+    quiz_id = created[0]
+    session.add_all(
+        GroupQuestion(group_quiz_id=quiz_id, position=i, question_id=qid, shown_order=order)
+        for i, (qid, order) in enumerate(questions)
+    )
+    session.flush()
+    return quiz_id
+
+
+def running_group_quiz(session: Session, *, chat_id: int) -> GroupQuiz | None:
+    """The group's running quiz."""
+    return session.exec(select(GroupQuiz).where(GroupQuiz.chat_id == chat_id, GroupQuiz.status == "running")).first()
+
+
+def running_group_quizzes(session: Session) -> list[GroupQuiz]:
+    """Every running group quiz (to resume after a restart)."""
+    return list(session.exec(select(GroupQuiz).where(GroupQuiz.status == "running")))
+
+
+def get_group_quiz(session: Session, *, quiz_id: int) -> GroupQuiz | None:
+    """A group quiz by id."""
+    return session.get(GroupQuiz, quiz_id)
+
+
+def claim_next_poll(session: Session, *, quiz_id: int, position: int, now: datetime, closes_at: datetime) -> bool:
+    """Take the right to post poll ``position`` (0-based): only once, and only after the previous one closed."""
+    q = GroupQuiz.__table__
+    claimed = session.exec(
+        update(q)
+        .where(
+            q.c.id == quiz_id,
+            q.c.status == "running",
+            q.c.position == position,
+            q.c.size > position,
+            (q.c.poll_closes_at.is_(None)) | (q.c.poll_closes_at <= now),
+        )
+        .values(position=position + 1, poll_closes_at=closes_at)
+        .returning(q.c.id)
+    ).first()
+    return claimed is not None
+
+
+def group_question(session: Session, *, quiz_id: int, position: int) -> GroupQuestion | None:
+    """A question of a group quiz."""
+    return session.get(GroupQuestion, (quiz_id, position))
+
+
+def set_poll(session: Session, *, quiz_id: int, position: int, poll_id: str) -> None:
+    """Remember which poll shows a question (poll answers name only the poll)."""
+    session.exec(
+        update(GroupQuestion)
+        .where(col(GroupQuestion.group_quiz_id) == quiz_id, col(GroupQuestion.position) == position)
+        .values(poll_id=poll_id)
+    )
+
+
+def poll_target(session: Session, *, poll_id: str) -> tuple[GroupQuiz, GroupQuestion] | None:
+    """The quiz and question of one of our polls."""
+    return session.exec(
+        select(GroupQuiz, GroupQuestion)
+        .join(GroupQuestion, col(GroupQuestion.group_quiz_id) == col(GroupQuiz.id))
+        .where(GroupQuestion.poll_id == poll_id)
+    ).first()
+
+
+def end_group_quiz(session: Session, *, quiz_id: int, status: str, now: datetime) -> bool:
+    """Finish or stop a running quiz: True for the one call that did it."""
+    q = GroupQuiz.__table__
+    ended = session.exec(
+        update(q)
+        .where(q.c.id == quiz_id, q.c.status == "running")
+        .values(status=status, finished_at=now)
+        .returning(q.c.id)
+    ).first()
+    return ended is not None
+
+
+def group_round(session: Session, *, user_id: int, quiz_id: int, size: int, theme: str | None, now: datetime) -> int:
+    """The voter's round of a group quiz, made on their first answer (one per user and quiz)."""
+    session.exec(
+        _insert(session, Round)
+        .values(
+            user_id=user_id, group_quiz_id=quiz_id, size=size, theme=theme, mode="group", status="group", started_at=now
+        )
+        .on_conflict_do_nothing(index_elements=["user_id", "group_quiz_id"])
+    )
+    return session.exec(select(Round.id).where(Round.user_id == user_id, Round.group_quiz_id == quiz_id)).one()
+
+
+def group_scores(
+    session: Session, *, quiz_id: int | None = None, chat_id: int | None = None, since: datetime | None = None
+) -> list[Standing]:
+    """Each voter's right answers and points in one group quiz, or in a group's quizzes since ``since``."""
+    a, r, u, q = Answer.__table__, Round.__table__, User.__table__, GroupQuiz.__table__
+    query = (
+        select(
+            u.c.id,
+            u.c.nickname,
+            func.sum(a.c.points),
+            func.sum(case((a.c.correct, 1), else_=0)),
+            func.count(),
+            func.max(a.c.answered_at),
+        )
+        .select_from(
+            a.join(r, r.c.id == a.c.round_id).join(u, u.c.id == a.c.user_id).join(q, q.c.id == r.c.group_quiz_id)
+        )
+        .group_by(u.c.id, u.c.nickname)
+    )
+    if quiz_id is not None:
+        query = query.where(q.c.id == quiz_id)
+    if chat_id is not None:
+        query = query.where(q.c.chat_id == chat_id)
+    if since is not None:
+        query = query.where(a.c.answered_at >= since)
+    return [
+        Standing(uid, nick, None, int(points or 0), int(right or 0), int(n), 0, _utc(last))
+        for uid, nick, points, right, n, last in session.exec(query)
+    ]

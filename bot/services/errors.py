@@ -104,3 +104,7 @@ class ClassNameTaken(ServiceError):
 
 class BadDeadline(ServiceError):
     """An assignment deadline in the past."""
+
+
+class QuizRunning(ServiceError):
+    """The group has a quiz running already (one at a time)."""

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.engine.grading import grade, points_for
-from bot.engine.model import THEMES, Grade, Kind, Question, Theme
+from bot.engine.model import LETTERS, THEMES, Grade, Kind, Question, Theme
 from bot.engine.review import REVIEW_ROUND_SIZE, schedule_review
 from bot.engine.selection import DEFAULT_ROUND_SIZE, select_round
 from bot.engine.shuffle import shuffle_options, to_original
@@ -27,7 +27,7 @@ from bot.services.errors import (
 )
 from bot.services.views import AnswerOutcome, QuestionView, RoundSummary, UserStats
 from db import repo
-from db.models import Answer, Round, User
+from db.models import Answer, Round, User, as_utc
 from db.session import read_scope, session_scope
 
 # A second press on an answered question within this time is a double tap (the first is being shown);
@@ -223,6 +223,49 @@ class QuizService:
                 next_question=next_view,
                 summary=summary,
             )
+
+    def answer_poll(self, who: Identity, poll_id: str, option_ids: Sequence[int]) -> bool:
+        """Count a vote on one of our group quiz polls, once per user and poll; False when ignored.
+
+        Ignored: a poll that is not ours, closed or of an ended quiz, a retracted vote (no options),
+        and a second vote of the same user (the (round, position) key decides). A voter met for
+        the first time gets a pseudonymous user; their points and review queue are the same as in
+        a private chat, so opening one later keeps them.
+        """
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            found = repo.poll_target(session, poll_id=poll_id)
+            if found is None or not option_ids:
+                return False
+            quiz, slot = found
+            closes = as_utc(quiz.poll_closes_at)
+            current = slot.position == quiz.position - 1 and closes is not None and now <= closes
+            question = self.by_id.get(slot.question_id)
+            if quiz.status != "running" or not current or question is None:
+                return False
+            try:
+                chosen = self._chosen(question, slot.shown_order, "".join(LETTERS[i] for i in option_ids))
+            except (InvalidChoice, IndexError):
+                return False
+            user = self._user(session, who)
+            round_id = repo.group_round(
+                session, user_id=user.id, quiz_id=quiz.id, size=quiz.size, theme=quiz.theme, now=now
+            )
+            try:
+                self._store(
+                    session,
+                    user_id=user.id,
+                    round_id=round_id,
+                    position=slot.position,
+                    question=question,
+                    chosen=chosen,
+                    review=False,
+                    finishes_round=False,
+                    now=now,
+                )
+            except AlreadyAnswered:
+                return False
+            return True
 
     def summary(self, who: Identity, round_id: int) -> RoundSummary:
         """Score, points and streak of a round (finished or not)."""

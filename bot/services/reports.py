@@ -140,11 +140,11 @@ class ReportService:
             if membership is not None:
                 cls = membership[1]
                 order = ranked(repo.class_standings(session, class_id=cls.id, since=since))
-                rows = [_row(i, s, mine=user is not None and s.user_id == user.id) for i, s in enumerate(order, 1)]
+                rows = [board_row(i, s, mine=user is not None and s.user_id == user.id) for i, s in enumerate(order, 1)]
                 me = next((r for r in rows[TOP:] if r.mine), None)
                 return Board(period, cls.name, rows[:TOP], me)
             order = ranked(repo.overall_top(session, since=since, limit=TOP))[:TOP]
-            rows = [_row(i, s, mine=user is not None and s.user_id == user.id) for i, s in enumerate(order, 1)]
+            rows = [board_row(i, s, mine=user is not None and s.user_id == user.id) for i, s in enumerate(order, 1)]
             me = None
             if user is not None and not any(r.mine for r in rows):
                 points = repo.points_since(session, user_id=user.id, since=since)
@@ -157,7 +157,7 @@ class ReportService:
         """Everyone's top 10 of the period (nicknames only)."""
         with read_scope(self.engine) as session:
             order = ranked(repo.overall_top(session, since=self._since(period), limit=TOP))[:TOP]
-        return Board(period, None, [_row(i, s) for i, s in enumerate(order, 1)])
+        return Board(period, None, [board_row(i, s) for i, s in enumerate(order, 1)])
 
     def leaderboard(self, who: Identity | None, ref: str | None, period: Period) -> Board:
         """A teacher's class ranking with roster names (``who`` None: the command line, ``ref`` a code).
@@ -169,7 +169,7 @@ class ReportService:
         with read_scope(self.engine) as session:
             cls = resolve_class(session, who, ref)
             order = ranked(repo.class_standings(session, class_id=cls.id, since=since))
-            return Board(period, cls.name, [_row(i, s, roster=True) for i, s in enumerate(order, 1)])
+            return Board(period, cls.name, [board_row(i, s, roster=True) for i, s in enumerate(order, 1)])
 
     def report(self, who: Identity | None, ref: str | None, period: Period) -> ClassReport:
         """The class report of the issue: participation, accuracy, rates, themes, most-missed questions.
@@ -233,7 +233,7 @@ class ReportService:
         return cls.name, ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _row(place: int, s: Standing, *, mine: bool = False, roster: bool = False) -> BoardRow:
+def board_row(place: int, s: Standing, *, mine: bool = False, roster: bool = False) -> BoardRow:
     return BoardRow(place, s.nickname, s.points, s.accuracy, s.rounds, s.roster_name if roster else None, mine)
 
 
