@@ -39,6 +39,7 @@ class PollToPost:
     """The next question of a group quiz, to post as a quiz poll open for ``open_seconds``."""
 
     quiz_id: int
+    chat_id: int
     view: QuestionView
     open_seconds: int
 
@@ -48,6 +49,7 @@ class GroupResults:
     """The end of a group quiz: the top answerers by right answers, then points (nicknames only)."""
 
     quiz_id: int
+    chat_id: int
     asked: int
     rows: list[tuple[str, int, int]]  # (nickname, right, points)
     stopped: bool = False
@@ -130,7 +132,7 @@ class GroupService:
                 if closes is not None and closes > now:
                     return None
                 if repo.end_group_quiz(session, quiz_id=quiz_id, status="finished", now=now):
-                    return self._results(session, quiz_id, quiz.size)
+                    return self._results(session, quiz, quiz.size)
                 return None
             position = quiz.position
             closes_at = now + timedelta(seconds=quiz.open_seconds)
@@ -141,7 +143,7 @@ class GroupService:
             if question is None:  # left the bank: skip it
                 return None
             view = QuestionView(quiz_id, position, quiz.size, question, slot.shown_order)
-            return PollToPost(quiz_id, view, quiz.open_seconds)
+            return PollToPost(quiz_id, quiz.chat_id, view, quiz.open_seconds)
 
     def poll_posted(self, quiz_id: int, position: int, poll_id: str) -> None:
         """Remember the poll of a question."""
@@ -159,8 +161,8 @@ class GroupService:
             quiz = repo.running_group_quiz(session, chat_id=chat_id)
             if quiz is None or not repo.end_group_quiz(session, quiz_id=quiz.id, status="stopped", now=self.clock()):
                 return None
-            results = self._results(session, quiz.id, quiz.position)
-            return GroupResults(results.quiz_id, results.asked, results.rows, stopped=True)
+            results = self._results(session, quiz, quiz.position)
+            return GroupResults(results.quiz_id, chat_id, results.asked, results.rows, stopped=True)
 
     def running(self) -> list[tuple[int, int, float]]:
         """(quiz id, chat id, seconds until its next poll may be posted) of every running quiz."""
@@ -211,10 +213,10 @@ class GroupService:
                 return
         raise NotAllowed("group admin or the class's teacher")
 
-    def _results(self, session, quiz_id: int, asked: int) -> GroupResults:
+    def _results(self, session, quiz, asked: int) -> GroupResults:
         latest = datetime.max.replace(tzinfo=UTC)
         scores = sorted(
-            repo.group_scores(session, quiz_id=quiz_id),
+            repo.group_scores(session, quiz_id=quiz.id),
             key=lambda s: (-s.correct, -s.points, s.last_scored_at or latest, s.user_id),
         )
-        return GroupResults(quiz_id, asked, [(s.nickname, s.correct, s.points) for s in scores[:TOP]])
+        return GroupResults(quiz.id, quiz.chat_id, asked, [(s.nickname, s.correct, s.points) for s in scores[:TOP]])

@@ -15,12 +15,13 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    PollAnswerHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot.services import Busy
-from bot.tg import buttons, classes, commands, reminders, texts
+from bot.tg import buttons, classes, commands, groups, reminders, texts
 from bot.tg import callbacks as cb
 from bot.tg.concurrency import MessageRateLimiter, PerUserUpdateProcessor
 from bot.tg.context import BotApplication, BotContext, BotData, BotServices, database_workers, identity
@@ -103,7 +104,20 @@ def register_handlers(app: BotApplication, *, send_reminders: bool = True) -> No
     # Last: whatever did not parse above (forged, truncated, old) gets an alert.
     app.add_handler(CallbackQueryHandler(buttons.unknown_button))
 
+    # Groups: quizzes of quiz polls; private-chat commands get a hint there.
+    in_group = filters.ChatType.GROUPS
+    app.add_handler(CommandHandler("quiz", groups.quiz, in_group))
+    app.add_handler(CommandHandler("stopquiz", groups.stop_quiz, in_group))
+    app.add_handler(CommandHandler("rank", groups.rank, in_group))
+    app.add_handler(CommandHandler("linkclass", groups.link_class, in_group))
+    app.add_handler(CommandHandler(["start", "help"], groups.welcome, in_group))
+    private_only = ["review", "me", "nickname", "forget", "join", "leave", "name", "remind", "teacher", "newclass"]
+    private_only += ["myclasses", "closeclass", "leaderboard", "report", "export", "assign", "invite"]
+    app.add_handler(CommandHandler(private_only, groups.private_only, in_group))
+    app.add_handler(PollAnswerHandler(groups.poll_answer))
+
     app.add_handler(ChatMemberHandler(commands.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(ChatMemberHandler(groups.membership, ChatMemberHandler.MY_CHAT_MEMBER), group=1)
     app.add_error_handler(on_error)
     if app.job_queue is not None and send_reminders:
         app.job_queue.run_repeating(
@@ -113,6 +127,7 @@ def register_handlers(app: BotApplication, *, send_reminders: bool = True) -> No
 
 async def _register_commands(app: BotApplication) -> None:
     await app.bot.set_my_commands([BotCommand(name, description) for name, description in texts.COMMANDS])
+    await groups.resume(app)  # group quizzes that were running when the bot stopped
 
 
 async def _stop_workers(app: BotApplication) -> None:

@@ -20,6 +20,7 @@ from bot.engine.model import Question
 from bot.services import AccountService, Identity, QuizService
 from bot.services.classes import ClassService
 from bot.services.common import utc_now
+from bot.services.groups import GroupService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from db.session import POOL_SIZE
@@ -38,6 +39,7 @@ class BotServices:
     classes: ClassService
     reports: ReportService
     reminders: ReminderService
+    groups: GroupService
 
     @classmethod
     def build(
@@ -63,6 +65,7 @@ class BotServices:
             classes=ClassService(engine, admins=admins, clock=clock, rng=rng(2), codes=rng(3)),
             reports=ReportService(engine, questions, zone=zone, clock=clock),
             reminders=ReminderService(engine, calendar, zone=zone, quiet=quiet, clock=clock, rng=rng(4)),
+            groups=GroupService(engine, questions, zone=zone, clock=clock, rng=rng(5)),
         )
 
 
@@ -95,6 +98,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
     def classes(self) -> ClassService:
         """Teachers and classes."""
         return self.bot_data.services.classes
+
+    @property
+    def groups(self) -> GroupService:
+        """Quizzes of quiz polls in class groups."""
+        return self.bot_data.services.groups
 
     @property
     def reminders(self) -> ReminderService:

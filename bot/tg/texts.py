@@ -458,3 +458,52 @@ def parse_assign(args: list[str]) -> tuple[str | None, int, Theme | None, date] 
         return None
     size = int(words.pop())
     return (" ".join(words) or None), size, theme, deadline
+
+
+# -- class groups --------------------------------------------------------------------------------
+
+GROUP_WELCOME = (
+    "大家好！我是禁毒知识答题机器人 🛡️\n"
+    "群管理员或关联班级的老师发送 /quiz 就能开始一场群答题（默认5题，例如 /quiz 10 law），"
+    "每题是一个限时30秒的答题投票；/stopquiz 提前结束，/rank 看本周排行。\n"
+    "我们只保存答题记录和一个昵称（默认是随机化名），不保存 Telegram 名字；"
+    "在和我的私聊里发送 /forget 可以删除你的全部数据。"
+)
+GROUP_PRIVATE_ONLY = "这个命令请在和我的私聊里使用：点我的头像，发送 /start。"
+GROUP_NOT_ALLOWED = "只有群管理员或关联班级的老师可以开始或结束群答题。"
+GROUP_RUNNING = "已经有一场答题在进行中，等它结束或用 /stopquiz 结束后再开始新的。"
+GROUP_NO_QUIZ = "现在没有进行中的答题。"
+GROUP_QUIZ_USAGE = "用法：/quiz [题数1-20] [主题]，例如 /quiz 10 law"
+GROUP_STARTED = "🎯 群答题开始：{theme}，共 {size} 题，每题 {seconds} 秒。"
+GROUP_POLL = "第 {number}/{total} 题 · {text}"
+GROUP_RESULTS = "🏁 答题结束（共 {asked} 题）！答对最多的同学："
+GROUP_RESULTS_STOPPED = "⏹ 答题已提前结束（已出 {asked} 题）。答对最多的同学："
+GROUP_RESULTS_LINE = "{medal} {nickname}：答对 {right} 题，{points} 分"
+GROUP_RESULTS_NONE = "这次没有人作答。"
+GROUP_LINKED = "✅ 本群已关联班级「{name}」：群答题的成绩会计入班级报告，/rank 显示班级排行。"
+LINKCLASS_USAGE = "用法：/linkclass 班级加入码（只有该班老师可以关联）"
+
+
+def group_results(results) -> str:
+    """The results of a group quiz."""
+    head = (GROUP_RESULTS_STOPPED if results.stopped else GROUP_RESULTS).format(asked=results.asked)
+    if not results.rows:
+        return f"{head}\n{GROUP_RESULTS_NONE}"
+    lines = [
+        GROUP_RESULTS_LINE.format(medal=MEDALS.get(n, f"{n}."), nickname=name, right=right, points=points)
+        for n, (name, right, points) in enumerate(results.rows, 1)
+    ]
+    return fit("\n".join([head, *lines]))
+
+
+def parse_group_quiz(args: list[str]) -> tuple[int, Theme | None] | None:
+    """``[N] [THEME]`` -> (N, theme), or None when it does not parse."""
+    size, words = 5, list(args)
+    if words and words[0].isdigit():
+        size = int(words.pop(0))
+        if not 1 <= size <= 20:
+            return None
+    if not words:
+        return size, None
+    understood, theme = theme_from_words(" ".join(words))
+    return (size, theme) if understood else None

@@ -12,6 +12,18 @@ from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "禁毒答题", "username": "jindu_quiz_bot"}
+ADMIN_RIGHTS = (
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
 FORBIDDEN = {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}
 
 
@@ -37,6 +49,8 @@ class RecordingRequest(BaseRequest):
     script: dict[str, list[int | str]] = field(default_factory=dict)
     retry_after: int = 1
     files: list[tuple[str, Any, dict[str, Any]]] = field(default_factory=list)  # (method, multipart, params)
+    admins: set[tuple[int, int]] = field(default_factory=set)  # (chat, user) pairs that are group admins
+    next_poll_id: int = 500
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)  # message_id -> message as last sent/edited
     blocked_chats: set[int] = field(default_factory=set)
     next_message_id: int = 1000
@@ -84,6 +98,38 @@ class RecordingRequest(BaseRequest):
     def _result(self, name: str, params: dict[str, Any]) -> Any:
         if name == "getMe":
             return BOT_USER
+        if name == "getChatMember":
+            chat, user = int(params["chat_id"]), int(params["user_id"])
+            status = "administrator" if (chat, user) in self.admins else "member"
+            member = {"status": status, "user": {"id": user, "is_bot": False, "first_name": "x"}}
+            if status == "administrator":
+                member |= {key: False for key in ADMIN_RIGHTS} | {"can_be_edited": False, "is_anonymous": False}
+            return member
+        if name == "sendPoll":
+            self.next_message_id += 1
+            self.next_poll_id += 1
+            options = [
+                {"text": text, "voter_count": 0, "persistent_id": str(i)} for i, text in enumerate(params["options"])
+            ]
+            poll = {
+                "id": str(self.next_poll_id),
+                "question": params["question"],
+                "options": options,
+                "total_voter_count": 0,
+                "is_closed": False,
+                "is_anonymous": bool(params.get("is_anonymous", True)),
+                "type": params.get("type", "regular"),
+                "allows_multiple_answers": bool(params.get("allows_multiple_answers", False)),
+                "allows_revoting": False,
+                "members_only": False,
+                "persistent_id": f"p{self.next_poll_id}",
+            }
+            if "correct_option_id" in params:
+                poll["correct_option_id"] = params["correct_option_id"]
+            chat = {"id": int(params["chat_id"]), "type": "supergroup", "title": "初二(3)班"}
+            message = {"message_id": self.next_message_id, "date": self.now, "chat": chat, "poll": poll}
+            self.messages[self.next_message_id] = message
+            return message
         if name in ("sendPhoto", "sendDocument"):
             self.next_message_id += 1
             return {
