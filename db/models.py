@@ -317,3 +317,5 @@ class GroupQuestion(SQLModel, table=True):
     question_id: str = Field(max_length=32)
     shown_order: str = Field(max_length=6)
     poll_id: str | None = Field(default=None, max_length=64, unique=True)
+    message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    closes_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

@@ -959,8 +959,11 @@ def get_group_quiz(session: Session, *, quiz_id: int) -> GroupQuiz | None:
 
 
 def claim_next_poll(session: Session, *, quiz_id: int, position: int, now: datetime, closes_at: datetime) -> bool:
-    """Take the right to post poll ``position`` (0-based): only once, and only after the previous one closed."""
-    q = GroupQuiz.__table__
+    """Take the right to post poll ``position`` (0-based): only once, and only after the previous one closed.
+
+    The question remembers when its poll closes (votes are checked against it).
+    """
+    q, g = GroupQuiz.__table__, GroupQuestion.__table__
     claimed = session.exec(
         update(q)
         .where(
@@ -973,7 +976,10 @@ def claim_next_poll(session: Session, *, quiz_id: int, position: int, now: datet
         .values(position=position + 1, poll_closes_at=closes_at)
         .returning(q.c.id)
     ).first()
-    return claimed is not None
+    if claimed is None:
+        return False
+    session.exec(update(g).where(g.c.group_quiz_id == quiz_id, g.c.position == position).values(closes_at=closes_at))
+    return True
 
 
 def group_question(session: Session, *, quiz_id: int, position: int) -> GroupQuestion | None:
@@ -981,13 +987,24 @@ def group_question(session: Session, *, quiz_id: int, position: int) -> GroupQue
     return session.get(GroupQuestion, (quiz_id, position))
 
 
-def set_poll(session: Session, *, quiz_id: int, position: int, poll_id: str) -> None:
-    """Remember which poll shows a question (poll answers name only the poll)."""
+def set_poll(
+    session: Session, *, quiz_id: int, position: int, poll_id: str, message_id: int, closes_at: datetime
+) -> None:
+    """Remember which poll shows a question (poll answers name only the poll), its message and its close."""
     session.exec(
         update(GroupQuestion)
         .where(col(GroupQuestion.group_quiz_id) == quiz_id, col(GroupQuestion.position) == position)
-        .values(poll_id=poll_id)
+        .values(poll_id=poll_id, message_id=message_id, closes_at=closes_at)
     )
+
+
+def open_poll_message(session: Session, *, quiz_id: int, position: int) -> int | None:
+    """The message id of a quiz's poll at ``position`` (to close it early)."""
+    return session.exec(
+        select(GroupQuestion.message_id).where(
+            GroupQuestion.group_quiz_id == quiz_id, GroupQuestion.position == position
+        )
+    ).first()
 
 
 def poll_target(session: Session, *, poll_id: str) -> tuple[GroupQuiz, GroupQuestion] | None:

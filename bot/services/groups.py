@@ -53,6 +53,7 @@ class GroupResults:
     asked: int
     rows: list[tuple[str, int, int]]  # (nickname, right, points)
     stopped: bool = False
+    open_poll: int | None = None  # with ``stopped``: the message of the poll still open, to close it
 
 
 class GroupService:
@@ -92,8 +93,8 @@ class GroupService:
 
     def start(
         self, who: Identity, chat_id: int, *, is_admin: bool, size: int = DEFAULT_SIZE, theme: Theme | None = None
-    ) -> int:
-        """Start a quiz of ``size`` polls in the group; returns its id.
+    ) -> tuple[int, int]:
+        """Start a quiz of up to ``size`` polls in the group; returns (its id, how many polls it has).
 
         Raises:
             NotAllowed: neither a group admin nor a teacher of the linked class.
@@ -117,7 +118,7 @@ class GroupService:
             )
             if quiz_id is None:
                 raise QuizRunning(str(chat_id))
-            return quiz_id
+            return quiz_id, len(pairs)
 
     def next_poll(self, quiz_id: int) -> PollToPost | GroupResults | None:
         """The next poll to post (claimed: never posted twice), the results when all were asked, or None
@@ -134,21 +135,32 @@ class GroupService:
                 if repo.end_group_quiz(session, quiz_id=quiz_id, status="finished", now=now):
                     return self._results(session, quiz, quiz.size)
                 return None
-            position = quiz.position
-            closes_at = now + timedelta(seconds=quiz.open_seconds)
-            if not repo.claim_next_poll(session, quiz_id=quiz_id, position=position, now=now, closes_at=closes_at):
-                return None
-            slot = repo.group_question(session, quiz_id=quiz_id, position=position)
-            question = self.by_id.get(slot.question_id)
-            if question is None:  # left the bank: skip it
-                return None
-            view = QuestionView(quiz_id, position, quiz.size, question, slot.shown_order)
-            return PollToPost(quiz_id, quiz.chat_id, view, quiz.open_seconds)
+            for position in range(quiz.position, quiz.size):
+                slot = repo.group_question(session, quiz_id=quiz_id, position=position)
+                question = self.by_id.get(slot.question_id)
+                # a question that left the bank (or no longer fits) closes at once: the quiz goes on
+                closes_at = now + timedelta(seconds=quiz.open_seconds) if question else now
+                if not repo.claim_next_poll(session, quiz_id=quiz_id, position=position, now=now, closes_at=closes_at):
+                    return None
+                if question is not None:
+                    view = QuestionView(quiz_id, position, quiz.size, question, slot.shown_order)
+                    return PollToPost(quiz_id, quiz.chat_id, view, quiz.open_seconds)
+            if repo.end_group_quiz(session, quiz_id=quiz_id, status="finished", now=now):
+                return self._results(session, quiz, quiz.size)
+            return None
 
-    def poll_posted(self, quiz_id: int, position: int, poll_id: str) -> None:
-        """Remember the poll of a question."""
+    def poll_posted(self, quiz_id: int, position: int, poll_id: str, message_id: int, open_seconds: int) -> None:
+        """Remember the poll of a question; its open period runs from now, as Telegram's does."""
+        closes_at = self.clock() + timedelta(seconds=open_seconds)
         with session_scope(self.engine) as session:
-            repo.set_poll(session, quiz_id=quiz_id, position=position, poll_id=poll_id)
+            repo.set_poll(
+                session, quiz_id=quiz_id, position=position, poll_id=poll_id, message_id=message_id, closes_at=closes_at
+            )
+
+    def abort(self, quiz_id: int) -> None:
+        """End a quiz whose first poll could not be posted (the bot may not send polls there)."""
+        with session_scope(self.engine) as session:
+            repo.end_group_quiz(session, quiz_id=quiz_id, status="stopped", now=self.clock())
 
     def stop(self, who: Identity, chat_id: int, *, is_admin: bool) -> GroupResults | None:
         """/stopquiz: end the running quiz and give its results so far; None when none runs.
@@ -162,7 +174,10 @@ class GroupService:
             if quiz is None or not repo.end_group_quiz(session, quiz_id=quiz.id, status="stopped", now=self.clock()):
                 return None
             results = self._results(session, quiz, quiz.position)
-            return GroupResults(results.quiz_id, chat_id, results.asked, results.rows, stopped=True)
+            open_poll = repo.open_poll_message(session, quiz_id=quiz.id, position=quiz.position - 1)
+            return GroupResults(
+                results.quiz_id, chat_id, results.asked, results.rows, stopped=True, open_poll=open_poll
+            )
 
     def running(self) -> list[tuple[int, int, float]]:
         """(quiz id, chat id, seconds until its next poll may be posted) of every running quiz."""
@@ -182,6 +197,11 @@ class GroupService:
         """
         with session_scope(self.engine) as session:
             cls = resolve_class(session, who, code)
+            group = repo.get_group(session, chat_id=chat_id)
+            if group is not None and group.class_id not in (None, cls.id):
+                theirs = {c.id for c, _ in repo.teacher_classes(session, teacher_id=cls.teacher_id)}
+                if group.class_id not in theirs:  # linked to another teacher's class: theirs to change
+                    raise NotAllowed("linked to another teacher's class")
             repo.link_group(session, chat_id=chat_id, class_id=cls.id, now=self.clock())
             return cls.name
 

@@ -33,6 +33,8 @@ from db.session import read_scope, session_scope
 # A second press on an answered question within this time is a double tap (the first is being shown);
 # a later one means the student is looking for their question (for instance sending it failed).
 DOUBLE_TAP = timedelta(seconds=5)
+# A group quiz vote handled this long after its poll closed still counts (it was cast in time).
+POLL_GRACE = timedelta(seconds=10)
 
 
 class QuizService:
@@ -224,24 +226,26 @@ class QuizService:
                 summary=summary,
             )
 
-    def answer_poll(self, who: Identity, poll_id: str, option_ids: Sequence[int]) -> bool:
-        """Count a vote on one of our group quiz polls, once per user and poll; False when ignored.
+    def answer_poll(self, who: Identity, poll_id: str, option_ids: Sequence[int]) -> bool | None:
+        """Count a vote on one of our group quiz polls, once per user and poll; False when ignored,
+        None when the poll is unknown (perhaps posted a moment ago and not yet recorded).
 
-        Ignored: a poll that is not ours, closed or of an ended quiz, a retracted vote (no options),
-        and a second vote of the same user (the (round, position) key decides). A voter met for
+        Ignored: a poll closed more than ``POLL_GRACE`` ago or of a stopped quiz, a retracted vote
+        (no options), and a second vote of the same user (the (round, position) key decides). A voter met for
         the first time gets a pseudonymous user; their points and review queue are the same as in
         a private chat, so opening one later keeps them.
         """
         now = self.clock()
         with session_scope(self.engine) as session:
             found = repo.poll_target(session, poll_id=poll_id)
-            if found is None or not option_ids:
-                return False
+            if found is None:
+                return None
             quiz, slot = found
-            closes = as_utc(quiz.poll_closes_at)
-            current = slot.position == quiz.position - 1 and closes is not None and now <= closes
+            closes = as_utc(slot.closes_at)
+            # Telegram closes the poll itself; the grace covers votes cast in time but handled late.
+            in_time = closes is not None and now <= closes + POLL_GRACE
             question = self.by_id.get(slot.question_id)
-            if quiz.status != "running" or not current or question is None:
+            if not option_ids or quiz.status == "stopped" or not in_time or question is None:
                 return False
             try:
                 chosen = self._chosen(question, slot.shown_order, "".join(LETTERS[i] for i in option_ids))

@@ -7,23 +7,28 @@ period ends; after a restart, `resume` schedules every running quiz again from t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType, PollType
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.engine.model import Kind
 from bot.engine.periods import Period
 from bot.services.errors import ClassNotFound, NoQuestions, NotAllowed, QuizRunning
-from bot.services.groups import GroupResults, PollToPost
+from bot.services.groups import OPEN_SECONDS, GroupResults, PollToPost
 from bot.tg import texts
 from bot.tg.context import BotApplication, BotContext, identity
 
 log = logging.getLogger(__name__)
 
 ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+RETRY_SECONDS = 5  # after an error on the way to the next poll
+UNKNOWN_POLL_WAIT = 1.5  # a vote on a poll not yet recorded is looked at once more after this
 
 
 def job_name(quiz_id: int) -> str:
@@ -56,7 +61,7 @@ async def quiz(update: Update, context: BotContext) -> None:
     size, theme = parsed
     chat_id = update.effective_chat.id
     try:
-        quiz_id = await context.run(
+        quiz_id, size = await context.run(
             context.groups.start,
             identity(update),
             chat_id,
@@ -73,7 +78,7 @@ async def quiz(update: Update, context: BotContext) -> None:
     except NoQuestions:
         await update.effective_message.reply_text(texts.NO_QUESTIONS)
         return
-    started = texts.GROUP_STARTED.format(theme=texts.theme_label(theme), size=size, seconds=30)
+    started = texts.GROUP_STARTED.format(theme=texts.theme_label(theme), size=size, seconds=OPEN_SECONDS)
     await update.effective_message.reply_text(started)
     await post_next(context.application, quiz_id)
 
@@ -91,6 +96,9 @@ async def stop_quiz(update: Update, context: BotContext) -> None:
         await update.effective_message.reply_text(texts.GROUP_NO_QUIZ)
         return
     _cancel(context, results.quiz_id)
+    if results.open_poll is not None:  # close the poll still open, so no vote looks counted that is not
+        with contextlib.suppress(TelegramError):  # already closed
+            await context.bot.stop_poll(update.effective_chat.id, results.open_poll)
     await update.effective_message.reply_text(texts.group_results(results))
 
 
@@ -99,7 +107,10 @@ async def poll_answer(update: Update, context: BotContext) -> None:
     answer = update.poll_answer
     if answer.user is None:  # an anonymous vote (a channel voting): nobody to count it for
         return
-    await context.run(context.quiz.answer_poll, identity(update), answer.poll_id, list(answer.option_ids))
+    counted = await context.run(context.quiz.answer_poll, identity(update), answer.poll_id, list(answer.option_ids))
+    if counted is None:  # a poll posted a moment ago may not be recorded yet: look once more
+        await asyncio.sleep(UNKNOWN_POLL_WAIT)
+        await context.run(context.quiz.answer_poll, identity(update), answer.poll_id, list(answer.option_ids))
 
 
 async def rank(update: Update, context: BotContext) -> None:
@@ -140,18 +151,41 @@ async def next_poll_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def post_next(app: BotApplication, quiz_id: int) -> None:
-    """Post the quiz's next poll (claimed in the database first, so never twice) and schedule the one after."""
+    """Post the quiz's next poll (claimed in the database first, so never twice) and schedule the one after.
+
+    Whatever fails on the way, the next step is scheduled, so a quiz never stays "running" with no job.
+    """
     services = app.bot_data.services
-    step = await _run(app, services.groups.next_poll, quiz_id)
-    if isinstance(step, GroupResults):
-        await app.bot.send_message(step.chat_id, texts.group_results(step))
-        return
-    if not isinstance(step, PollToPost):
-        return
-    message = await _send_poll(app, step)
-    if message is not None and message.poll is not None:
-        await _run(app, services.groups.poll_posted, quiz_id, step.view.position, message.poll.id)
-    app.job_queue.run_once(next_poll_job, when=step.open_seconds + 1, data=quiz_id, name=job_name(quiz_id))
+    delay = RETRY_SECONDS
+    try:
+        step = await _run(app, services.groups.next_poll, quiz_id)
+        if isinstance(step, GroupResults):
+            delay = None
+            await app.bot.send_message(step.chat_id, texts.group_results(step))
+            return
+        if not isinstance(step, PollToPost):
+            delay = None  # not time yet (a job is waiting) or the quiz ended
+            return
+        delay = step.open_seconds + 1
+        message = await _send_poll(app, step)
+        if message is None and step.view.position == 0:  # the bot may not send polls here
+            delay = None
+            await _run(app, services.groups.abort, quiz_id)
+            await app.bot.send_message(step.chat_id, texts.GROUP_CANNOT_POLL)
+            return
+        if message is not None and message.poll is not None:
+            await _run(
+                app,
+                services.groups.poll_posted,
+                quiz_id,
+                step.view.position,
+                message.poll.id,
+                message.message_id,
+                step.open_seconds,
+            )
+    finally:
+        if delay is not None:
+            app.job_queue.run_once(next_poll_job, when=delay, data=quiz_id, name=job_name(quiz_id))
 
 
 async def resume(app: BotApplication) -> None:
@@ -186,6 +220,10 @@ async def _send_poll(app: BotApplication, step: PollToPost):
 
 
 async def _is_admin(update: Update, context: BotContext) -> bool:
+    """A group admin: by Telegram's word, or an anonymous admin writing as the group itself."""
+    sender_chat = update.effective_message.sender_chat
+    if sender_chat is not None and sender_chat.id == update.effective_chat.id:
+        return True
     member = await context.bot.get_chat_member(update.effective_chat.id, update.effective_user.id)
     return member.status in ADMINS
 

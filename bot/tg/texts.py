@@ -473,6 +473,7 @@ GROUP_PRIVATE_ONLY = "这个命令请在和我的私聊里使用：点我的头�
 GROUP_NOT_ALLOWED = "只有群管理员或关联班级的老师可以开始或结束群答题。"
 GROUP_RUNNING = "已经有一场答题在进行中，等它结束或用 /stopquiz 结束后再开始新的。"
 GROUP_NO_QUIZ = "现在没有进行中的答题。"
+GROUP_CANNOT_POLL = "我在这个群里发不了投票：请群管理员允许我发送投票后，再发送 /quiz。"
 GROUP_QUIZ_USAGE = "用法：/quiz [题数1-20] [主题]，例如 /quiz 10 law"
 GROUP_STARTED = "🎯 群答题开始：{theme}，共 {size} 题，每题 {seconds} 秒。"
 GROUP_POLL = "第 {number}/{total} 题 · {text}"

@@ -105,6 +105,9 @@ class RecordingRequest(BaseRequest):
             if status == "administrator":
                 member |= {key: False for key in ADMIN_RIGHTS} | {"can_be_edited": False, "is_anonymous": False}
             return member
+        if name == "stopPoll":
+            known = self.messages.get(int(params["message_id"]), {})
+            return dict(known.get("poll", {}), is_closed=True) or True
         if name == "sendPoll":
             self.next_message_id += 1
             self.next_poll_id += 1

@@ -100,13 +100,50 @@ async def test_a_whole_group_quiz_with_several_voters(bot, clock):
     assert len(bot.request.of("sendPoll")) == 3
 
 
-async def test_a_vote_after_the_poll_closed_is_ignored(bot, clock):
+async def test_a_vote_handled_late_counts_within_the_grace_and_not_after(bot, clock):
     bot.request.admins.add((GROUP, OWNER))
     await say(bot, OWNER, "/quiz 2")
     poll = polls(bot)[-1]
-    clock.advance(seconds=31)
+    clock.advance(seconds=35)  # cast in time, handled 5 s after the close (a busy moment)
     await bot.feed(vote(bot, S1, poll["poll"]["id"], right_options(poll, bot)))
-    assert bot.services.quiz.stats(bot.who(S1)).answered == 0
+    assert bot.services.quiz.stats(bot.who(S1)).answered == 1
+    clock.advance(seconds=10)  # 15 s after the close: too late
+    await bot.feed(vote(bot, S2, poll["poll"]["id"], right_options(poll, bot)))
+    assert bot.services.quiz.stats(bot.who(S2)).answered == 0
+
+
+async def test_a_stopped_quiz_closes_its_open_poll_and_a_skipped_question_does_not_stick(bot, clock):
+    bot.request.admins.add((GROUP, OWNER))
+    await say(bot, OWNER, "/quiz 3")
+    quiz_id = running_quiz(bot)
+    bot.services.groups.by_id.pop(_second_question(bot, quiz_id))
+    await next_poll(bot, clock, quiz_id)  # the 2nd question left the bank: skipped, the 3rd is posted
+    assert bot.request.of("sendPoll")[-1].params["question"].startswith("第 3/3 题")
+    await say(bot, OWNER, "/stopquiz")
+    assert bot.request.last("stopPoll").params["message_id"] == polls(bot)[-1]["message_id"]
+
+
+def _second_question(bot: Harness, quiz_id: int) -> str:
+    from db import repo
+    from db.session import read_scope
+
+    with read_scope(bot.services.groups.engine) as session:
+        return repo.group_question(session, quiz_id=quiz_id, position=1).question_id
+
+
+async def test_a_group_that_forbids_polls_gets_told_and_the_quiz_ends(bot):
+    bot.request.admins.add((GROUP, OWNER))
+    bot.request.script["sendPoll"] = [400]
+    await say(bot, OWNER, "/quiz 3")
+    assert bot.request.last("sendMessage").params["text"] == texts.GROUP_CANNOT_POLL
+    assert bot.services.groups.running() == []
+
+
+async def test_an_anonymous_admin_may_start_a_quiz(bot):
+    update = group_message(bot, 1087968824, "/quiz 2")  # GroupAnonymousBot, writing as the group
+    update["message"]["sender_chat"] = {"id": GROUP, "type": "supergroup", "title": "初二(3)班"}
+    await bot.feed(update)
+    assert len(bot.request.of("sendPoll")) == 1
 
 
 async def test_who_may_start_link_and_stop(bot):

@@ -49,6 +49,8 @@ def upgrade() -> None:
         sa.Column("question_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("shown_order", sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
         sa.Column("poll_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("message_id", sa.BigInteger(), nullable=True),
+        sa.Column("closes_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["group_quiz_id"], ["groupquiz.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("group_quiz_id", "position"),
         sa.UniqueConstraint("poll_id"),
