@@ -319,3 +319,15 @@ class GroupQuestion(SQLModel, table=True):
     poll_id: str | None = Field(default=None, max_length=64, unique=True)
     message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
     closes_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+# -- the teacher's web page ----------------------------------------------------------------------
+
+
+class WebLogin(SQLModel, table=True):
+    """A one-time sign-in link for a teacher's web page; only the token's SHA-256 is stored."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(sa_column=key_column("user.id"))
+    expires_at: datetime = Field(sa_column=utc_column())
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

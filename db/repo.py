@@ -22,6 +22,7 @@ from db.models import (
     Invite,
     Lease,
     Membership,
+    Meta,
     QuestionHistory,
     ReviewCard,
     Round,
@@ -30,6 +31,7 @@ from db.models import (
     Teacher,
     User,
     UserStats,
+    WebLogin,
     as_utc,
 )
 
@@ -44,6 +46,11 @@ def _insert(session: Session, model: type):
 
 
 # -- users ---------------------------------------------------------------------------------------
+
+
+def get_user(session: Session, *, user_id: int) -> User | None:
+    """A user by id."""
+    return session.get(User, user_id)
 
 
 def find_user(session: Session, *, channel: str, external_id: str) -> User | None:
@@ -1069,3 +1076,55 @@ def group_scores(
         Standing(uid, nick, None, int(points or 0), int(right or 0), int(n), 0, _utc(last))
         for uid, nick, points, right, n, last in session.exec(query)
     ]
+
+
+# -- the teacher's web page ----------------------------------------------------------------------
+
+
+def add_web_login(session: Session, *, token_hash: str, user_id: int, expires_at: datetime) -> None:
+    """Store a sign-in link (its token's hash)."""
+    session.add(WebLogin(token_hash=token_hash, user_id=user_id, expires_at=expires_at))
+    session.flush()
+
+
+def use_web_login(session: Session, *, token_hash: str, now: datetime) -> int | None:
+    """Use a sign-in link once: the user id, or None when unknown, used or expired (one conditional UPDATE)."""
+    w = WebLogin.__table__
+    used = session.exec(
+        update(w)
+        .where(w.c.token_hash == token_hash, w.c.used_at.is_(None), w.c.expires_at > now)
+        .values(used_at=now)
+        .returning(w.c.user_id)
+    ).first()
+    return used[0] if used else None
+
+
+def get_meta(session: Session, *, key: str) -> str | None:
+    """A value of the meta table."""
+    return session.exec(select(Meta.value).where(Meta.key == key)).first()
+
+
+def set_meta_once(session: Session, *, key: str, value: str) -> str:
+    """Store ``value`` unless the key has one; returns the value that is stored (first writer wins)."""
+    session.exec(_insert(session, Meta).values(key=key, value=value).on_conflict_do_nothing(index_elements=["key"]))
+    return session.exec(select(Meta.value).where(Meta.key == key)).one()
+
+
+def student_rounds(session: Session, *, user_id: int, limit: int) -> list[tuple[datetime, int, int, int, str | None]]:
+    """The user's last finished quiz rounds: (finished at, right, answered, points, theme)."""
+    a, r = Answer.__table__, Round.__table__
+    rows = session.exec(
+        select(
+            r.c.finished_at,
+            func.sum(case((a.c.correct, 1), else_=0)),
+            func.count(a.c.id),
+            func.coalesce(func.sum(a.c.points), 0),
+            r.c.theme,
+        )
+        .select_from(r.join(a, a.c.round_id == r.c.id))
+        .where(r.c.user_id == user_id, r.c.status == "finished", r.c.mode == "quiz")
+        .group_by(r.c.id, r.c.finished_at, r.c.theme)
+        .order_by(r.c.finished_at.desc())
+        .limit(limit)
+    ).all()
+    return [(_utc(at), int(right), int(n), int(points), theme) for at, right, n, points, theme in rows]

@@ -9,8 +9,9 @@ from enum import StrEnum
 
 
 class Period(StrEnum):
-    """A leaderboard or report period: 本周 (from Monday), 本月, 全部."""
+    """A leaderboard or report period: 今天 (the classroom screen), 本周 (from Monday), 本月, 全部."""
 
+    DAY = "day"
     WEEK = "week"
     MONTH = "month"
     ALL = "all"
@@ -18,11 +19,13 @@ class Period(StrEnum):
     @property
     def label(self) -> str:
         """The Chinese name."""
-        return {"week": "本周", "month": "本月", "all": "全部"}[self.value]
+        return {"day": "今天", "week": "本周", "month": "本月", "all": "全部"}[self.value]
 
 
 def first_day(period: Period, today: date) -> date | None:
     """The first local day of ``period`` containing ``today`` (weeks start on Monday); None for all time."""
+    if period is Period.DAY:
+        return today
     if period is Period.WEEK:
         return today - timedelta(days=today.weekday())
     if period is Period.MONTH:
@@ -62,3 +65,6 @@ def clean_name(raw: str) -> str:
 def name_ok(name: str, limit: int) -> bool:
     """Whether ``name`` (cleaned) has 1..limit characters and no control or invisible characters."""
     return 0 < len(name) <= limit and not any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") for ch in name)
+
+
+BOARD_PERIODS = (Period.WEEK, Period.MONTH, Period.ALL)  # the 本周 / 本月 / 全部 switches

@@ -108,3 +108,7 @@ class BadDeadline(ServiceError):
 
 class QuizRunning(ServiceError):
     """The group has a quiz running already (one at a time)."""
+
+
+class LinkInvalid(ServiceError):
+    """A sign-in link that is unknown, used or expired."""

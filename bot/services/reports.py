@@ -18,6 +18,7 @@ from bot.engine.periods import Period, day_start, first_day
 from bot.engine.streak import local_day
 from bot.services.classes import resolve_class
 from bot.services.common import Identity, utc_now
+from bot.services.errors import ClassNotFound, NotAllowed
 from db import repo
 from db.repo import Standing
 from db.session import read_scope
@@ -107,6 +108,28 @@ class ClassReport:
     def participation(self) -> float:
         """Members with a finished round in the period / members."""
         return self.participants / self.members if self.members else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class StudentDetail:
+    """One student of a class as their teacher sees them."""
+
+    user_id: int
+    nickname: str
+    roster_name: str | None
+    themes: dict[Theme, tuple[int, int]]
+    rounds: list[tuple[datetime, int, int, int, Theme | None]]  # finished at, right, answered, points, theme
+
+
+@dataclass(frozen=True, slots=True)
+class ClassSummary:
+    """A line of a teacher's class list."""
+
+    name: str
+    code: str
+    members: int
+    participation: float
+    average_accuracy: float | None
 
 
 EXPORT_HEADER = ["姓名", "昵称", "完成轮数", "答题数", "答对数", "正确率", "积分", "最近答题"]
@@ -201,6 +224,47 @@ class ReportService:
             assignments=[
                 AssignmentProgress(Theme(a.theme) if a.theme else None, a.size, a.deadline, names) for a, names in tasks
             ],
+        )
+
+    def summaries(self, who: Identity) -> list[ClassSummary]:
+        """The teacher's classes with members, this week's participation and average accuracy.
+
+        Raises:
+            NotAllowed.
+        """
+        with read_scope(self.engine) as session:
+            user = repo.find_user(session, channel=who.channel, external_id=who.external_id)
+            if user is None or not repo.is_teacher(session, user_id=user.id):
+                raise NotAllowed("teacher")
+            classes = [cls for cls, _ in repo.teacher_classes(session, teacher_id=user.id)]
+        summaries = []
+        for cls in classes:
+            report = self.report(who, cls.code, Period.WEEK)
+            summaries.append(
+                ClassSummary(cls.name, cls.code, report.members, report.participation, report.average_accuracy)
+            )
+        return summaries
+
+    def student(self, who: Identity | None, ref: str | None, user_id: int) -> StudentDetail:
+        """A member's accuracy per theme and last rounds, for their class's teacher.
+
+        Raises:
+            NotAllowed, ClassNotFound (also when the student is not in this class).
+        """
+        with read_scope(self.engine) as session:
+            cls = resolve_class(session, who, ref)
+            found = repo.get_membership(session, user_id=user_id)
+            if found is None or found[1].id != cls.id:
+                raise ClassNotFound(str(user_id))
+            user = repo.get_user(session, user_id=user_id)
+            themes = repo.accuracy_by_theme(session, user_id=user_id)
+            rounds = repo.student_rounds(session, user_id=user_id, limit=10)
+        return StudentDetail(
+            user_id,
+            user.nickname,
+            found[0].roster_name,
+            {Theme(t): v for t, v in themes.items() if t in Theme._value2member_map_},
+            [(at, right, n, points, Theme(theme) if theme else None) for at, right, n, points, theme in rounds],
         )
 
     def export_csv(self, who: Identity | None, ref: str | None) -> tuple[str, bytes]:

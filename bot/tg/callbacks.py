@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from bot.engine.model import GRADES, THEMES, Grade, Theme
-from bot.engine.periods import CODE_ALPHABET, Period
+from bot.engine.periods import BOARD_PERIODS, CODE_ALPHABET, Period
 
 MAX_BYTES = 64
 
@@ -108,7 +108,7 @@ _PATTERNS = (
     (re.compile(r"d"), lambda m: DailyQuestion()),
     (re.compile(r"s:(\d{1,12})"), lambda m: StartAssignment(int(m[1]))),
     (re.compile(r"f:([yn])"), lambda m: Forget(m[1] == "y")),
-    (re.compile(rf"k:({'|'.join(Period)})"), lambda m: RankPeriod(Period(m[1]))),
+    (re.compile(rf"k:({'|'.join(BOARD_PERIODS)})"), lambda m: RankPeriod(Period(m[1]))),
     (re.compile(rf"j:([{CODE_ALPHABET}]{{8}}|-)"), lambda m: SwitchClass(None if m[1] == "-" else m[1])),
 )
 

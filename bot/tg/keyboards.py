@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine.model import Grade, Kind, Theme
-from bot.engine.periods import Period
+from bot.engine.periods import BOARD_PERIODS, Period
 from bot.services import QuestionView
 from bot.tg import callbacks as cb
 from bot.tg import texts
@@ -72,7 +72,7 @@ def forget() -> InlineKeyboardMarkup:
 def rank_periods(current: Period) -> InlineKeyboardMarkup:
     """本周 / 本月 / 全部, the current one marked."""
     return InlineKeyboardMarkup(
-        [[_button(("· " + p.label + " ·") if p is current else p.label, cb.RankPeriod(p)) for p in Period]]
+        [[_button(("· " + p.label + " ·") if p is current else p.label, cb.RankPeriod(p)) for p in BOARD_PERIODS]]
     )
 
 

@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.engine.model import Grade, Kind, Theme
 from bot.engine.names import NICKNAME_MAX, NicknameProblem
-from bot.engine.periods import Period
+from bot.engine.periods import BOARD_PERIODS, Period
 from bot.services import AnswerOutcome, Profile, QuestionView, RoundSummary, UserStats
 from bot.services.reports import Board, ClassReport
 
@@ -311,7 +311,7 @@ TEACHER_HELP = (
     "/assign [班级] 题数 [主题] 截止日期：布置答题任务，例如 /assign 10 law 2026-06-20"
 )
 
-_PERIOD_WORDS = {p.value: p for p in Period} | {p.label: p for p in Period}
+_PERIOD_WORDS = {p.value: p for p in BOARD_PERIODS} | {p.label: p for p in BOARD_PERIODS}
 
 
 def split_period(args: list[str]) -> tuple[str | None, Period | None]:
