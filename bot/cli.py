@@ -1,4 +1,4 @@
-"""The ``jindu`` command: console | run | db | teacher | leaderboard | report | export | reminders | questions."""
+"""The ``jindu`` command: console | run | web | db | teacher | leaderboard | report | export | reminders | questions."""
 
 from __future__ import annotations
 
@@ -125,7 +125,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         calendar=_load_calendar().entries,
         quiet=settings.quiet,
     )
-    app = build_application(token=token, services=services, base_url=settings.api_url)
+    app = build_application(token=token, services=services, base_url=settings.api_url, web_url=settings.web_url)
+    if args.web:  # a small school: the bot and the page in one process (the page on its own thread)
+        import threading
+
+        server = _web_server(web_app(settings, engine, bank.questions), args.host, args.port)
+        threading.Thread(target=server.run, name="jindu-web", daemon=True).start()
     return run_polling(app)
 
 
@@ -402,6 +407,59 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- jindu web ----------------------------------------------------------------------------------
+
+
+def web_app(settings, engine, questions):
+    """The teacher's web application over ``engine``."""
+    from bot.services.classes import ClassService
+    from bot.services.reports import ReportService
+    from bot.services.weblogin import WebLoginService
+    from bot.web.app import WebServices, create_app
+
+    services = WebServices(
+        reports=ReportService(engine, questions, zone=settings.zone),
+        classes=ClassService(engine),
+        logins=WebLoginService(engine),
+    )
+    return create_app(services, secure_cookies=settings.web_url.startswith("https://"))
+
+
+def _web_server(app, host: str, port: int):
+    import uvicorn
+
+    # access_log off: a request line would carry a sign-in token; errors are logged by the app
+    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning"))
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    """Serve the teacher's web page."""
+    settings = _settings()
+    bank = _load_configured_bank(settings)
+    engine = _open_database(settings.database_url)
+    print(f"教师网页：http://{args.host}:{args.port}/ （老师在机器人里发送 /web 获取登录链接）", file=sys.stderr)
+    _web_server(web_app(settings, engine, bank.questions), args.host, args.port).run()
+    return EXIT_OK
+
+
+def cmd_teacher_login_link(args: argparse.Namespace) -> int:
+    """Print a one-time sign-in link for a teacher (by Telegram user id)."""
+    from bot.services.common import Identity
+    from bot.services.errors import NotAllowed
+    from bot.services.weblogin import WebLoginService
+
+    settings = _settings()
+    logins = WebLoginService(_open_database(args.db or settings.database_url))
+    try:
+        token = logins.create_link_token(Identity("telegram", str(args.user_id)))
+    except NotAllowed:
+        print(f"用户 {args.user_id} 不是老师（先用邀请码发送 /teacher）。", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"{settings.web_url.rstrip('/')}/login/{token}")
+    print("这个链接 10 分钟内有效，只能用一次。", file=sys.stderr)
+    return EXIT_OK
+
+
 # -- jindu reminders ---------------------------------------------------------------------------
 
 
@@ -527,7 +585,15 @@ def build_parser() -> argparse.ArgumentParser:
     console.set_defaults(func=cmd_console)
 
     run = sub.add_parser("run", help="运行 Telegram 机器人（需要 JINDU_BOT_TOKEN）")
+    run.add_argument("--web", action="store_true", help="同时在本进程提供教师网页")
+    run.add_argument("--host", default="127.0.0.1", help="网页地址（默认 127.0.0.1）")
+    run.add_argument("--port", type=int, default=8080, help="网页端口（默认 8080）")
     run.set_defaults(func=cmd_run)
+
+    web = sub.add_parser("web", help="教师网页：班级、排行、报告、课堂大屏")
+    web.add_argument("--host", default="127.0.0.1", help="地址（默认 127.0.0.1）")
+    web.add_argument("--port", type=int, default=8080, help="端口（默认 8080）")
+    web.set_defaults(func=cmd_web)
 
     db = sub.add_parser("db", help="数据库：升级结构、查看版本、备份")
     dsub = db.add_subparsers(dest="db_command", metavar="ACTION")
@@ -549,6 +615,10 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--count", type=_positive, default=1, help="数量（默认 1，最多 100）")
     invite.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 JINDU_DATABASE_URL）")
     invite.set_defaults(func=cmd_teacher_invite)
+    link = tsub.add_parser("login-link", help="给老师生成一次性网页登录链接（10 分钟内有效）")
+    link.add_argument("user_id", type=int, help="老师的 Telegram 用户 id")
+    link.add_argument("--db", help="数据库 URL 或 SQLite 文件路径（默认 JINDU_DATABASE_URL）")
+    link.set_defaults(func=cmd_teacher_login_link)
     teacher.set_defaults(func=lambda _args: (teacher.print_help(), EXIT_USAGE)[1])
 
     periods = ("week", "month", "all")

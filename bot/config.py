@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     admin_ids: Annotated[frozenset[int], NoDecode] = Field(default_factory=frozenset)
     questions_dir: Path | None = None
     quiet_hours: str = "21:00-07:30"
+    web_url: str = "http://127.0.0.1:8080"
 
     @field_validator("admin_ids", mode="before")
     @classmethod

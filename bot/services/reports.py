@@ -53,6 +53,7 @@ class BoardRow:
     rounds: int
     roster_name: str | None = None  # only on a teacher's board
     mine: bool = False
+    user_id: int = 0  # for a teacher's links to a student's page
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,7 +299,9 @@ class ReportService:
 
 
 def board_row(place: int, s: Standing, *, mine: bool = False, roster: bool = False) -> BoardRow:
-    return BoardRow(place, s.nickname, s.points, s.accuracy, s.rounds, s.roster_name if roster else None, mine)
+    return BoardRow(
+        place, s.nickname, s.points, s.accuracy, s.rounds, s.roster_name if roster else None, mine, s.user_id
+    )
 
 
 def _cell(text: str) -> str:

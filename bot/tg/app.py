@@ -39,6 +39,7 @@ def build_application(
     request: BaseRequest | None = None,
     rate_limited: bool = True,
     send_reminders: bool = True,
+    web_url: str = "http://127.0.0.1:8080",
 ) -> BotApplication:
     """The bot application with every handler wired; ``request`` replaces HTTP (tests)."""
     builder = (
@@ -57,6 +58,7 @@ def build_application(
     app = builder.build()
     app.bot_data.services = services
     app.bot_data.workers = database_workers()
+    app.bot_data.web_url = web_url.rstrip("/")
     register_handlers(app, send_reminders=send_reminders)
     return app
 
@@ -83,6 +85,7 @@ def register_handlers(app: BotApplication, *, send_reminders: bool = True) -> No
     app.add_handler(CommandHandler("leaderboard", classes.leaderboard, private))
     app.add_handler(CommandHandler("report", classes.report, private))
     app.add_handler(CommandHandler("export", classes.export, private))
+    app.add_handler(CommandHandler("web", classes.web_link, private))
     app.add_handler(CommandHandler("remind", reminders.remind, private))
     app.add_handler(CommandHandler("assign", reminders.assign, private))
     # Order matters: the known commands above take their updates first.
@@ -112,7 +115,7 @@ def register_handlers(app: BotApplication, *, send_reminders: bool = True) -> No
     app.add_handler(CommandHandler("linkclass", groups.link_class, in_group))
     app.add_handler(CommandHandler(["start", "help"], groups.welcome, in_group))
     private_only = ["review", "me", "nickname", "forget", "join", "leave", "name", "remind", "teacher", "newclass"]
-    private_only += ["myclasses", "closeclass", "leaderboard", "report", "export", "assign", "invite"]
+    private_only += ["myclasses", "closeclass", "leaderboard", "report", "export", "assign", "invite", "web"]
     app.add_handler(CommandHandler(private_only, groups.private_only, in_group))
     app.add_handler(PollAnswerHandler(groups.poll_answer))
 

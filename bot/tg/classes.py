@@ -232,3 +232,13 @@ async def teacher_errors(update: Update, command: str) -> AsyncIterator[None]:
     except ChooseClass as choose:
         names = "、".join(choose.names)
         await message.reply_text(texts.CHOOSE_CLASS.format(command=command, example=choose.names[0], names=names))
+
+
+async def web_link(update: Update, context: BotContext) -> None:
+    """/web: a teacher's one-time sign-in link to the web page (10 minutes)."""
+    try:
+        token = await context.run(context.bot_data.services.logins.create_link_token, identity(update))
+    except NotAllowed:
+        await update.effective_message.reply_text(texts.TEACHER_ONLY)
+        return
+    await update.effective_message.reply_text(texts.WEB_LINK.format(link=f"{context.bot_data.web_url}/login/{token}"))

@@ -23,6 +23,7 @@ from bot.services.common import utc_now
 from bot.services.groups import GroupService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
+from bot.services.weblogin import WebLoginService
 from db.session import POOL_SIZE
 
 CHANNEL = "telegram"
@@ -40,6 +41,7 @@ class BotServices:
     reports: ReportService
     reminders: ReminderService
     groups: GroupService
+    logins: WebLoginService
 
     @classmethod
     def build(
@@ -66,6 +68,7 @@ class BotServices:
             reports=ReportService(engine, questions, zone=zone, clock=clock),
             reminders=ReminderService(engine, calendar, zone=zone, quiet=quiet, clock=clock, rng=rng(4)),
             groups=GroupService(engine, questions, zone=zone, clock=clock, rng=rng(5)),
+            logins=WebLoginService(engine, clock=clock),
         )
 
 
@@ -74,6 +77,7 @@ class BotData:
 
     services: BotServices
     workers: ThreadPoolExecutor
+    web_url: str
 
 
 def database_workers() -> ThreadPoolExecutor:

@@ -308,6 +308,7 @@ TEACHER_HELP = (
     "/leaderboard [班级] [week|month|all]：带姓名的排行\n"
     "/report [班级] [week|month|all]：参与率、正确率、错题和图表\n"
     "/export [班级]：导出成绩表 CSV\n"
+    "/web 教师网页的登录链接（班级、报告和课堂大屏）\n"
     "/assign [班级] 题数 [主题] 截止日期：布置答题任务，例如 /assign 10 law 2026-06-20"
 )
 
@@ -508,3 +509,6 @@ def parse_group_quiz(args: list[str]) -> tuple[int, Theme | None] | None:
         return size, None
     understood, theme = theme_from_words(" ".join(words))
     return (size, theme) if understood else None
+
+
+WEB_LINK = "🔗 教师网页登录链接（10 分钟内有效，只能用一次，请不要转发）：\n{link}"

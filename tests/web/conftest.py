@@ -1,0 +1,62 @@
+"""A school on a real database, the web application over it, and a signed-in teacher."""
+
+from __future__ import annotations
+
+import random
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.bank import load_bank
+from bot.cli import web_app
+from bot.config import Settings
+from bot.services import Identity
+from bot.tg.context import BotServices
+from db.session import make_engine
+
+TEACHER = Identity("telegram", "2")
+OTHER_TEACHER = Identity("telegram", "3")
+
+
+@pytest.fixture
+def school(db_url):
+    """Two teachers; the first has 初二(3)班 with three students (two played), the second 初二(4)班."""
+    engine = make_engine(db_url)
+    services = BotServices.build(engine, load_bank().questions, zone=ZoneInfo("Asia/Shanghai"), seed=3)
+    for who in (TEACHER, OTHER_TEACHER):
+        (code,) = services.classes.create_invites(None)
+        services.classes.become_teacher(who, code)
+    mine = services.classes.new_class(TEACHER, "初二(3)班")
+    theirs = services.classes.new_class(OTHER_TEACHER, "初二(4)班")
+    rng = random.Random(1)
+    for n, name in enumerate(("王小明", "李华", "张伟")):
+        who = Identity("telegram", str(100 + n))
+        services.classes.join(who, mine.code)
+        services.classes.give_roster_name(who, name)
+        view = services.quiz.start_round(who) if n < 2 else None
+        while view is not None:
+            wrong = next(letter for letter, _ in view.options if letter not in view.answer_shown)
+            view = services.quiz.answer(
+                who, view.round_id, view.position, view.answer_shown if rng.random() < 0.7 else wrong
+            ).next_question
+    yield services, mine.code, theirs.code, db_url
+    engine.dispose()
+
+
+@pytest.fixture
+def web(school):
+    from starlette.testclient import TestClient
+
+    services, _, _, db_url = school
+    app = web_app(Settings(database_url=db_url), services.quiz.engine, load_bank().questions)
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def signed_in(web, school):
+    services = school[0]
+    token = services.logins.create_link_token(TEACHER)
+    answer = web.get(f"/login/{token}", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/classes"
+    return web

@@ -1,0 +1,116 @@
+"""Every page of the teacher's web page, and every refusal, through Starlette's test client."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+
+from tests.web.conftest import TEACHER
+
+
+def test_signing_in_is_one_time_and_the_cookie_is_safe(web, school):
+    services = school[0]
+    token = services.logins.create_link_token(TEACHER)
+    first = web.get(f"/login/{token}", follow_redirects=False)
+    cookie = first.headers["set-cookie"]
+    assert first.status_code == 303 and "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    assert "Max-Age=43200" in cookie  # 12 hours
+    web.cookies.clear()
+    again = web.get(f"/login/{token}")
+    assert again.status_code == 410 and "这个登录链接无效或已过期" in again.text
+    assert web.get("/login/not-a-real-token-at-all").status_code == 410
+
+
+def test_an_expired_link_and_a_student_get_no_link(web, school):
+    import pytest
+
+    from bot.services.errors import NotAllowed
+    from bot.services.weblogin import WebLoginService
+
+    services = school[0]
+    clock_now = services.logins.clock()
+    late = WebLoginService(services.logins.engine, clock=lambda: clock_now)
+    token = late.create_link_token(TEACHER)
+    from datetime import timedelta
+
+    later = WebLoginService(services.logins.engine, clock=lambda: clock_now + timedelta(minutes=11))
+    with pytest.raises(Exception):  # noqa: B017
+        later.sign_in(token)
+    with pytest.raises(NotAllowed):
+        services.logins.create_link_token(__import__("bot.services", fromlist=["Identity"]).Identity("telegram", "100"))
+
+
+def test_pages_of_a_signed_in_teacher(signed_in, school):
+    _, code, _, _ = school
+    listing = signed_in.get("/classes")
+    assert listing.status_code == 200 and "初二(3)班" in listing.text and "初二(4)班" not in listing.text
+    page = signed_in.get(f"/classes/{code}")
+    assert page.status_code == 200
+    for words in ("王小明", "李华", "张伟", "参与率", "各主题正确率", "错得最多的题", "课堂大屏", "下载成绩表"):
+        assert words in page.text, words
+    assert signed_in.get(f"/classes/{code}?period=month").status_code == 200
+    assert signed_in.get(f"/classes/{code}?period=all").status_code == 200
+    chart = signed_in.get(f"/classes/{code}/chart.png?period=all")
+    assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+    export = signed_in.get(f"/classes/{code}/export.csv")
+    assert export.content.startswith(b"\xef\xbb\xbf") and "attachment" in export.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert len(rows) == 4
+    student = next(link for link in page.text.split('"') if link.startswith(f"/classes/{code}/students/"))
+    detail = signed_in.get(student)
+    assert detail.status_code == 200 and "最近完成的轮次" in detail.text
+    screen = signed_in.get(f"/classes/{code}/screen")
+    assert screen.status_code == 200 and "今天的排行榜" in screen.text
+    assert "王小明" not in screen.text and "李华" not in screen.text  # nicknames only on the big screen
+
+
+def test_security_headers_and_no_inline_script(signed_in, school):
+    page = signed_in.get(f"/classes/{school[1]}")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"] == "no-referrer"
+    assert "<script>" not in page.text and "onclick" not in page.text
+    screen = signed_in.get(f"/classes/{school[1]}/screen")
+    assert '<script src="/static/screen.js"></script>' in screen.text
+
+
+def test_refusals(web, signed_in, school):
+    _, code, theirs, _ = school
+    assert signed_in.get(f"/classes/{theirs}").status_code == 404  # another teacher's class ...
+    assert signed_in.get("/classes/NOSUCH99").status_code == 404  # ... answers like a missing one
+    assert signed_in.get(f"/classes/{theirs}/export.csv").status_code == 404
+    assert signed_in.get(f"/classes/{code}/students/999999").status_code == 404
+    bad = signed_in.get(f"/classes/{code}?period=year")
+    assert bad.status_code == 400 and "Traceback" not in bad.text
+    assert signed_in.get("/no/such/page").status_code == 404
+
+
+def test_a_tampered_cookie_or_none_is_signed_out(web, school):
+    code = school[1]
+    assert web.get(f"/classes/{code}").status_code == 401
+    web.cookies.set("jindu_session", "eyJ1c2VyIjogWyJ0ZWxlZ3JhbSIsICIyIl19.forged.signature")
+    answer = web.get(f"/classes/{code}")
+    assert answer.status_code == 401 and "请先登录" in answer.text
+
+
+def test_sign_out_is_a_post_with_csrf(signed_in):
+    assert signed_in.get("/logout").status_code == 405
+    forged = signed_in.post("/logout", data={"csrf": "guess"})
+    assert forged.status_code == 403 and signed_in.get("/classes").status_code == 200
+    token = signed_in.get("/classes").text.split('name="csrf" value="')[1].split('"')[0]
+    assert signed_in.post("/logout", data={"csrf": token}).status_code == 200
+    assert signed_in.get("/classes").status_code == 401
+
+
+def test_no_sign_in_link_or_roster_name_in_logs(web, school, caplog):
+    services, code, _, _ = school
+    token = services.logins.create_link_token(TEACHER)
+    with caplog.at_level(logging.DEBUG):
+        web.get(f"/login/{token}")
+        web.get(f"/classes/{code}")
+        web.get(f"/classes/{code}/export.csv")
+    # the server's own records (the test client's httpx logger is the browser's side, not ours)
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    assert any(r.name.startswith("httpx") and token in r.getMessage() for r in caplog.records)  # it would show
+    assert token not in logged and "王小明" not in logged
