@@ -64,6 +64,7 @@ def report_chart(report: ClassReport, *, chinese: bool | None = None) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     font = cjk_font() if chinese is not False else None
     zh = font is not None
@@ -103,6 +104,7 @@ def report_chart(report: ClassReport, *, chinese: bool | None = None) -> bytes:
     part.barh([0], [report.participants], color=GREEN)
     part.barh([0], [members - report.participants], left=[report.participants], color=GREY)
     part.set_xlim(0, members)
+    part.xaxis.set_major_locator(MaxNLocator(integer=True))  # students are counted in whole numbers
     part.set_yticks([])
     part.set_xlabel(
         labels["participation"].format(

@@ -5,7 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from datetime import timedelta
 
+import pytest
+
+from bot.services import Identity
+from bot.services.errors import LinkInvalid, NotAllowed
+from bot.services.weblogin import WebLoginService
 from tests.web.conftest import TEACHER
 
 
@@ -22,23 +28,15 @@ def test_signing_in_is_one_time_and_the_cookie_is_safe(web, school):
     assert web.get("/login/not-a-real-token-at-all").status_code == 410
 
 
-def test_an_expired_link_and_a_student_get_no_link(web, school):
-    import pytest
-
-    from bot.services.errors import NotAllowed
-    from bot.services.weblogin import WebLoginService
-
+def test_an_expired_link_fails_and_a_student_gets_no_link(school):
     services = school[0]
-    clock_now = services.logins.clock()
-    late = WebLoginService(services.logins.engine, clock=lambda: clock_now)
-    token = late.create_link_token(TEACHER)
-    from datetime import timedelta
-
-    later = WebLoginService(services.logins.engine, clock=lambda: clock_now + timedelta(minutes=11))
-    with pytest.raises(Exception):  # noqa: B017
+    start = services.logins.clock()
+    token = WebLoginService(services.logins.engine, clock=lambda: start).create_link_token(TEACHER)
+    later = WebLoginService(services.logins.engine, clock=lambda: start + timedelta(minutes=11))
+    with pytest.raises(LinkInvalid):
         later.sign_in(token)
     with pytest.raises(NotAllowed):
-        services.logins.create_link_token(__import__("bot.services", fromlist=["Identity"]).Identity("telegram", "100"))
+        services.logins.create_link_token(Identity("telegram", "100"))
 
 
 def test_pages_of_a_signed_in_teacher(signed_in, school):
