@@ -104,6 +104,7 @@ def test_sign_out_is_a_post_with_csrf(signed_in):
 def test_no_sign_in_link_or_roster_name_in_logs(web, school, caplog):
     services, code, _, _ = school
     token = services.logins.create_link_token(TEACHER)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # the client side logs URLs: proof the capture works
     with caplog.at_level(logging.DEBUG):
         web.get(f"/login/{token}")
         web.get(f"/classes/{code}")
