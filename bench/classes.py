@@ -57,6 +57,7 @@ def generate(engine, students: int, classes: int, seed: int = 7) -> list[str]:
             [(f"班级{i}", codes[i], first + i, True, NOW) for i in range(classes)],
         )
         class_first = c.exec_driver_sql("SELECT min(id) FROM schoolclass").scalar()
+        _many(c, "INSERT INTO teacher (user_id, since) VALUES (?, ?)", [(first + i, NOW) for i in range(classes)])
         _many(
             c,
             "INSERT INTO membership (user_id, class_id, roster_name, joined_at) VALUES (?, ?, ?, ?)",
@@ -180,7 +181,39 @@ def main() -> None:
                 f"  {period.value:>5}: class leaderboard {board:6.1f} ms (< 20)   class report {report:6.1f} ms (< 50)"
                 f"   overall top 10 {top:6.1f} ms (< 100)"
             )
+        web_page_timings(engine, sample)
         engine.dispose()
+
+
+def web_page_timings(engine, codes: list[str]) -> None:
+    """The class page of the teacher's web page (server time, through the app) and its chart."""
+    from starlette.testclient import TestClient
+
+    from bot.services import Identity
+    from bot.services.classes import ClassService
+    from bot.services.weblogin import WebLoginService
+    from bot.web.app import WebServices, create_app
+
+    reports = ReportService(engine, load_bank().questions, zone=ZONE, clock=lambda: NOW)
+    logins = WebLoginService(engine, clock=lambda: NOW)
+    app = create_app(WebServices(reports=reports, classes=ClassService(engine), logins=logins))
+    pages, charts = [], []
+    with TestClient(app) as client:
+        for code in codes[:10]:
+            with engine.connect() as c:
+                query = 'SELECT u.external_id FROM schoolclass s JOIN "user" u ON u.id = s.teacher_id WHERE s.code = ?'
+                if c.dialect.name == "postgresql":
+                    query = query.replace("?", "%s")
+                teacher = c.exec_driver_sql(query, (code,)).scalar()
+            client.cookies.clear()
+            client.get(f"/login/{logins.create_link_token(Identity('telegram', teacher))}")
+            started = time.perf_counter()
+            assert client.get(f"/classes/{code}?period=week").status_code == 200
+            pages.append(1000 * (time.perf_counter() - started))
+            started = time.perf_counter()
+            assert client.get(f"/classes/{code}/chart.png?period=week").status_code == 200
+            charts.append(1000 * (time.perf_counter() - started))
+    print(f"  web: class page {statistics.median(pages):.1f} ms (< 100), its chart {statistics.median(charts):.1f} ms")
 
 
 if __name__ == "__main__":
