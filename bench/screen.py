@@ -65,7 +65,7 @@ def main() -> None:
             time.sleep(0.05)
         base = f"http://127.0.0.1:{port}"
         client = httpx.Client(base_url=base, timeout=30)
-        client.get(f"/login/{services.logins.create_link_token(teacher)}")
+        client.post("/login", data={"token": services.logins.create_link_token(teacher)})
         seen: dict[str, int] = {}
         shown_at: dict[tuple[str, int], float] = {}
         stop = threading.Event()

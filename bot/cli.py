@@ -429,7 +429,10 @@ def _web_server(app, host: str, port: int):
     import uvicorn
 
     # access_log off: a request line would carry a sign-in token; errors are logged by the app
-    return uvicorn.Server(uvicorn.Config(app, host=host, port=port, access_log=False, log_level="warning"))
+    config = uvicorn.Config(
+        app, host=host, port=port, access_log=False, log_level="warning", timeout_graceful_shutdown=5
+    )
+    return uvicorn.Server(config)
 
 
 def cmd_web(args: argparse.Namespace) -> int:

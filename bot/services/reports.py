@@ -17,7 +17,7 @@ from bot.engine.model import Question, Theme
 from bot.engine.periods import Period, day_start, first_day
 from bot.engine.streak import local_day
 from bot.services.classes import resolve_class
-from bot.services.common import Identity, utc_now
+from bot.services.common import Identity, utc_now, valid_key
 from bot.services.errors import ClassNotFound, NotAllowed
 from db import repo
 from db.repo import Standing
@@ -252,6 +252,8 @@ class ReportService:
         Raises:
             NotAllowed, ClassNotFound (also when the student is not in this class).
         """
+        if not valid_key(user_id):
+            raise ClassNotFound(str(user_id))
         with read_scope(self.engine) as session:
             cls = resolve_class(session, who, ref)
             found = repo.get_membership(session, user_id=user_id)

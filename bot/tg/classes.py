@@ -6,7 +6,7 @@ import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import InputFile, Update
+from telegram import InputFile, LinkPreviewOptions, Update
 
 from bot.engine.periods import Period
 from bot.services.errors import (
@@ -241,4 +241,8 @@ async def web_link(update: Update, context: BotContext) -> None:
     except NotAllowed:
         await update.effective_message.reply_text(texts.TEACHER_ONLY)
         return
-    await update.effective_message.reply_text(texts.WEB_LINK.format(link=f"{context.bot_data.web_url}/login/{token}"))
+    link = f"{context.bot_data.web_url}/login/{token}"
+    # no link preview: Telegram's servers would open the page (a GET changes nothing, but keep it private)
+    await update.effective_message.reply_text(
+        texts.WEB_LINK.format(link=link), link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )

@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 SESSION_HOURS = 12
 SCREEN_POLL_SECONDS = 1.0  # the screen checks for a changed board this often (an update shows within 2 s)
+SCREEN_STREAM_SECONDS = 30 * 60  # one event stream's life; EventSource opens the next one
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -69,7 +71,7 @@ def answer_text(question) -> str:
     return "、".join(question.options[ord(letter) - 65] for letter in question.answer)
 
 
-def create_app(services: WebServices, *, secure_cookies: bool = False) -> Starlette:
+def create_app(services: WebServices, *, secure_cookies: bool = False) -> _SecurityHeaders:
     """The web application over ``services`` (cookies marked Secure when served over https)."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(t=texts, pct=percent, answer_text=answer_text)
@@ -85,8 +87,11 @@ def create_app(services: WebServices, *, secure_cookies: bool = False) -> Starle
         return page(request, "notice.html", status, heading=heading, text=text)
 
     def teacher(request: Request) -> Identity:
+        """The signed-in teacher; a session older than 12 hours from sign-in is over (the cookie's own
+        age restarts with every answer, so the sign-in time is kept inside it)."""
         user = request.session.get("user")
-        if not user:
+        if not user or time.time() - request.session.get("since", 0) > SESSION_HOURS * 3600:
+            request.session.clear()
             raise HTTPException(401)
         return Identity(user[0], user[1])
 
@@ -101,13 +106,18 @@ def create_app(services: WebServices, *, secure_cookies: bool = False) -> Starle
             return RedirectResponse("/classes", 303)
         return notice(request, texts.SIGN_IN_NEEDED, texts.SIGN_IN_HOW, 200)
 
+    async def login_page(request: Request) -> Response:
+        """Opening a link shows a button: a link preview (which only GETs) cannot use up the link."""
+        return page(request, "login.html", token=request.path_params["token"])
+
     async def login(request: Request) -> Response:
+        form = await request.form()
         try:
-            who = await run(services.logins.sign_in, request.path_params["token"])
+            who = await run(services.logins.sign_in, str(form.get("token", "")))
         except LinkInvalid:
             return notice(request, texts.LINK_INVALID, texts.LINK_INVALID_HOW, 410)
-        request.session.clear()
-        request.session.update(user=[who.channel, who.external_id], csrf=secrets.token_urlsafe(24))
+        request.session.clear()  # a new session: nothing from before carries over
+        request.session.update(user=[who.channel, who.external_id], csrf=secrets.token_urlsafe(24), since=time.time())
         return RedirectResponse("/classes", 303)
 
     async def logout(request: Request) -> Response:
@@ -170,8 +180,11 @@ def create_app(services: WebServices, *, secure_cookies: bool = False) -> Starle
         await run(services.reports.leaderboard, who, code, Period.DAY)  # 404 before the stream starts
 
         async def stream() -> AsyncIterator[str]:
-            last = None
-            while not await request.is_disconnected():
+            last, ends = None, time.monotonic() + SCREEN_STREAM_SECONDS  # the browser reconnects by itself
+            since = request.session.get("since", 0)
+            while not await request.is_disconnected() and time.monotonic() < ends:
+                if time.time() - since > SESSION_HOURS * 3600:
+                    return
                 board = await run(services.reports.leaderboard, who, code, Period.DAY)
                 rows = [
                     {"place": r.place, "nickname": r.nickname, "points": r.points} for r in board.rows if r.points > 0
@@ -193,7 +206,7 @@ def create_app(services: WebServices, *, secure_cookies: bool = False) -> Starle
         if exc.status_code == 404:
             return await not_found(request, exc)
         if exc.status_code == 400:
-            return notice(request, texts.BAD_PERIOD, texts.NOT_FOUND_HOW, 400)
+            return notice(request, str(exc.detail), texts.NOT_FOUND_HOW, 400)
         return notice(request, texts.ERROR, "", exc.status_code)
 
     async def server_error(request: Request, exc: Exception) -> Response:
@@ -206,7 +219,8 @@ def create_app(services: WebServices, *, secure_cookies: bool = False) -> Starle
 
     routes = [
         Route("/", home),
-        Route("/login/{token}", login),
+        Route("/login/{token}", login_page),
+        Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/classes", classes),
         Route("/classes/{code}", class_page),
@@ -226,7 +240,6 @@ def create_app(services: WebServices, *, secure_cookies: bool = False) -> Starle
             same_site="lax",
             https_only=secure_cookies,
         ),
-        Middleware(_SecurityHeaders),
     ]
     handlers = {
         HTTPException: http_error,
@@ -234,7 +247,8 @@ def create_app(services: WebServices, *, secure_cookies: bool = False) -> Starle
         NotAllowed: not_allowed,
         Exception: server_error,
     }
-    return Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+    return _SecurityHeaders(app)  # outermost, so error pages carry the headers too
 
 
 def _quote(name: str) -> str:

@@ -56,7 +56,14 @@ def web(school):
 @pytest.fixture
 def signed_in(web, school):
     services = school[0]
-    token = services.logins.create_link_token(TEACHER)
-    answer = web.get(f"/login/{token}", follow_redirects=False)
-    assert answer.status_code == 303 and answer.headers["location"] == "/classes"
+    sign_in(web, services.logins.create_link_token(TEACHER))
     return web
+
+
+def sign_in(web, token: str):
+    """Open a sign-in link and press 登录, as a teacher does."""
+    shown = web.get(f"/login/{token}")
+    assert shown.status_code == 200 and 'action="/login"' in shown.text
+    answer = web.post("/login", data={"token": token}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/classes"
+    return answer

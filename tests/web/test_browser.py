@@ -72,6 +72,7 @@ def test_a_teacher_in_a_real_browser(server, tmp_path):
                 errors = []
                 page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
                 page.goto(f"{base}/login/{services.logins.create_link_token(TEACHER)}")
+                page.get_by_role("button", name="登录").click()
                 expect(page.get_by_role("heading", name="我的班级")).to_be_visible()
                 shoot(page, tmp_path, f"classes-{label}")
                 page.get_by_role("link", name="初二(3)班").click()
@@ -91,6 +92,8 @@ def test_a_teacher_in_a_real_browser(server, tmp_path):
             context = browser.new_context(viewport={"width": 1280, "height": 800})
             page = context.new_page()
             page.goto(f"{base}/login/{services.logins.create_link_token(TEACHER)}")
+            page.get_by_role("button", name="登录").click()
+            expect(page.get_by_role("heading", name="我的班级")).to_be_visible()
             page.goto(f"{base}/classes/{code}/screen")
             expect(page.locator("#board li")).to_have_count(2)  # the two who played today
             player = Identity("telegram", "102")  # 张伟 had not played

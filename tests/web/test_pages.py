@@ -12,20 +12,30 @@ import pytest
 from bot.services import Identity
 from bot.services.errors import LinkInvalid, NotAllowed
 from bot.services.weblogin import WebLoginService
-from tests.web.conftest import TEACHER
+from tests.web.conftest import TEACHER, sign_in
 
 
 def test_signing_in_is_one_time_and_the_cookie_is_safe(web, school):
     services = school[0]
     token = services.logins.create_link_token(TEACHER)
-    first = web.get(f"/login/{token}", follow_redirects=False)
+    assert web.get(f"/login/{token}").status_code == 200  # a link preview only GETs: the link stays unused
+    first = sign_in(web, token)
     cookie = first.headers["set-cookie"]
-    assert first.status_code == 303 and "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
     assert "Max-Age=43200" in cookie  # 12 hours
     web.cookies.clear()
-    again = web.get(f"/login/{token}")
+    again = web.post("/login", data={"token": token})
     assert again.status_code == 410 and "这个登录链接无效或已过期" in again.text
-    assert web.get("/login/not-a-real-token-at-all").status_code == 410
+    assert web.post("/login", data={"token": "not-a-real-token-at-all"}).status_code == 410
+
+
+def test_a_session_ends_12_hours_after_sign_in_whatever_the_cookie_says(signed_in, monkeypatch):
+    import bot.web.app as web_module
+
+    assert signed_in.get("/classes").status_code == 200
+    real = web_module.time.time
+    monkeypatch.setattr(web_module.time, "time", lambda: real() + 12 * 3600 + 1)
+    assert signed_in.get("/classes").status_code == 401
 
 
 def test_an_expired_link_fails_and_a_student_gets_no_link(school):
@@ -79,6 +89,7 @@ def test_refusals(web, signed_in, school):
     assert signed_in.get("/classes/NOSUCH99").status_code == 404  # ... answers like a missing one
     assert signed_in.get(f"/classes/{theirs}/export.csv").status_code == 404
     assert signed_in.get(f"/classes/{code}/students/999999").status_code == 404
+    assert signed_in.get(f"/classes/{code}/students/{10**30}").status_code == 404  # beyond any integer column
     bad = signed_in.get(f"/classes/{code}?period=year")
     assert bad.status_code == 400 and "Traceback" not in bad.text
     assert signed_in.get("/no/such/page").status_code == 404
@@ -107,9 +118,29 @@ def test_no_sign_in_link_or_roster_name_in_logs(web, school, caplog):
     caplog.set_level(logging.DEBUG, logger="httpx")  # the client side logs URLs: proof the capture works
     with caplog.at_level(logging.DEBUG):
         web.get(f"/login/{token}")
+        web.post("/login", data={"token": token})
         web.get(f"/classes/{code}")
         web.get(f"/classes/{code}/export.csv")
     # the server's own records (the test client's httpx logger is the browser's side, not ours)
     logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
     assert any(r.name.startswith("httpx") and token in r.getMessage() for r in caplog.records)  # it would show
     assert token not in logged and "王小明" not in logged
+
+
+def test_a_server_error_is_a_page_with_the_security_headers_and_no_traceback(school, monkeypatch):
+    from starlette.testclient import TestClient
+
+    from bot.bank import load_bank
+    from bot.cli import web_app
+    from bot.config import Settings
+
+    services, _, _, db_url = school
+    app = web_app(Settings(database_url=db_url), services.quiz.engine, load_bank().questions)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        sign_in(client, services.logins.create_link_token(TEACHER))
+        from bot.services.reports import ReportService
+
+        monkeypatch.setattr(ReportService, "summaries", lambda *a, **k: 1 / 0)
+        broken = client.get("/classes")
+    assert broken.status_code == 500 and "出错了" in broken.text and "Traceback" not in broken.text
+    assert "frame-ancestors 'none'" in broken.headers["content-security-policy"]
