@@ -59,3 +59,21 @@ class FakeClock:
     def advance(self, **delta: float) -> None:
         """Move forward by a ``timedelta(**delta)``."""
         self.now += timedelta(**delta)
+
+
+def fill_class(services, code: str, *, rng, names=("王小明", "李华", "张伟"), players: int = 2) -> list:
+    """Students join the class ``code`` with roster names; the first ``players`` play a round (70% right)."""
+    from bot.services import Identity
+
+    students = []
+    for n, name in enumerate(names):
+        who = Identity("telegram", str(100 + n))
+        services.classes.join(who, code)
+        services.classes.give_roster_name(who, name)
+        students.append(who)
+        view = services.quiz.start_round(who) if n < players else None
+        while view is not None:
+            wrong = next(letter for letter, _ in view.options if letter not in view.answer_shown)
+            letters = view.answer_shown if rng.random() < 0.7 else wrong
+            view = services.quiz.answer(who, view.round_id, view.position, letters).next_question
+    return students

@@ -19,6 +19,7 @@ from bot.engine.periods import Period
 from bot.services import Identity
 from bot.tg.context import BotServices
 from db.session import make_engine
+from tests.factories import fill_class
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -33,16 +34,7 @@ def school(tmp_path):
     teacher = Identity("telegram", "2")
     services.classes.become_teacher(teacher, code)
     cls = services.classes.new_class(teacher, "初二(3)班")
-    rng = random.Random(1)
-    for n, name in enumerate(("王小明", "李华", "张伟")):
-        who = Identity("telegram", str(100 + n))
-        services.classes.join(who, cls.code)
-        services.classes.give_roster_name(who, name)
-        view = services.quiz.start_round(who) if n < 2 else None
-        while view is not None:
-            wrong = next(letter for letter, _ in view.options if letter not in view.answer_shown)
-            letters = view.answer_shown if rng.random() < 0.7 else wrong
-            view = services.quiz.answer(who, view.round_id, view.position, letters).next_question
+    fill_class(services, cls.code, rng=random.Random(1))
     engine.dispose()
     return db, cls.code, services
 

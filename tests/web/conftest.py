@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.services import Identity
 from bot.tg.context import BotServices
 from db.session import make_engine
+from tests.factories import fill_class
 
 TEACHER = Identity("telegram", "2")
 OTHER_TEACHER = Identity("telegram", "3")
@@ -28,17 +29,7 @@ def school(db_url):
         services.classes.become_teacher(who, code)
     mine = services.classes.new_class(TEACHER, "初二(3)班")
     theirs = services.classes.new_class(OTHER_TEACHER, "初二(4)班")
-    rng = random.Random(1)
-    for n, name in enumerate(("王小明", "李华", "张伟")):
-        who = Identity("telegram", str(100 + n))
-        services.classes.join(who, mine.code)
-        services.classes.give_roster_name(who, name)
-        view = services.quiz.start_round(who) if n < 2 else None
-        while view is not None:
-            wrong = next(letter for letter, _ in view.options if letter not in view.answer_shown)
-            view = services.quiz.answer(
-                who, view.round_id, view.position, view.answer_shown if rng.random() < 0.7 else wrong
-            ).next_question
+    fill_class(services, mine.code, rng=random.Random(1))
     yield services, mine.code, theirs.code, db_url
     engine.dispose()
 
